@@ -1,0 +1,118 @@
+import { Perms } from './constants';
+import type { Reader } from './reader';
+import type { Writer } from './writer';
+
+/** A node's metadata, as the server reports it (`Stat`, 68 bytes on the wire). */
+export interface Stat {
+  /** zxid of the txn that created the node. */
+  czxid: bigint;
+  /** zxid of the txn that last changed the node's data. */
+  mzxid: bigint;
+  /** Creation time, ms since the epoch (the leader's clock). */
+  ctime: bigint;
+  /** Time of the last data change, ms since the epoch. */
+  mtime: bigint;
+  /** Data version: incremented by every setData. */
+  version: number;
+  /** Child version: incremented by every child create and delete. */
+  cversion: number;
+  /** ACL version: incremented by every setACL. */
+  aversion: number;
+  /** Session id of an ephemeral node's owner, else 0. */
+  ephemeralOwner: bigint;
+  dataLength: number;
+  numChildren: number;
+  /** zxid of the txn that last changed the node's children. */
+  pzxid: bigint;
+}
+
+export const STAT_BYTES = 68;
+
+export function encodeStat(writer: Writer, stat: Stat): void {
+  writer
+    .long(stat.czxid)
+    .long(stat.mzxid)
+    .long(stat.ctime)
+    .long(stat.mtime)
+    .int(stat.version)
+    .int(stat.cversion)
+    .int(stat.aversion)
+    .long(stat.ephemeralOwner)
+    .int(stat.dataLength)
+    .int(stat.numChildren)
+    .long(stat.pzxid);
+}
+
+export function decodeStat(reader: Reader): Stat {
+  return {
+    czxid: reader.long(),
+    mzxid: reader.long(),
+    ctime: reader.long(),
+    mtime: reader.long(),
+    version: reader.int(),
+    cversion: reader.int(),
+    aversion: reader.int(),
+    ephemeralOwner: reader.long(),
+    dataLength: reader.int(),
+    numChildren: reader.int(),
+    pzxid: reader.long(),
+  };
+}
+
+/** An all-zero Stat (root and `/zookeeper` report this, apart from cversion/numChildren). */
+export function emptyStat(): Stat {
+  return {
+    czxid: 0n,
+    mzxid: 0n,
+    ctime: 0n,
+    mtime: 0n,
+    version: 0,
+    cversion: 0,
+    aversion: 0,
+    ephemeralOwner: 0n,
+    dataLength: 0,
+    numChildren: 0,
+    pzxid: 0n,
+  };
+}
+
+/** An identity: an auth scheme and an id in it (`world:anyone`, `digest:user:hash`, `ip:10.0.0.0/8`). */
+export interface Id {
+  scheme: string;
+  id: string;
+}
+
+/** One ACL entry: permission bits granted to an identity. */
+export interface Acl {
+  perms: number;
+  id: Id;
+}
+
+export function encodeId(writer: Writer, id: Id): void {
+  writer.string(id.scheme).string(id.id);
+}
+
+export function decodeId(reader: Reader): Id {
+  return { scheme: reader.string(), id: reader.string() };
+}
+
+export function encodeAcl(writer: Writer, acl: Acl): void {
+  writer.int(acl.perms);
+  encodeId(writer, acl.id);
+}
+
+export function decodeAcl(reader: Reader): Acl {
+  return { perms: reader.int(), id: decodeId(reader) };
+}
+
+/** Smallest encoding of one ACL: perms + two empty strings. */
+export const ACL_BYTES_MIN = 12;
+
+/** Well-known identities and ACLs (`ZooDefs.Ids`). */
+export const Ids = {
+  ANYONE_ID_UNSAFE: { scheme: 'world', id: 'anyone' } as Id,
+  AUTH_IDS: { scheme: 'auth', id: '' } as Id,
+  OPEN_ACL_UNSAFE: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }] as readonly Acl[],
+  CREATOR_ALL_ACL: [{ perms: Perms.ALL, id: { scheme: 'auth', id: '' } }] as readonly Acl[],
+  READ_ACL_UNSAFE: [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }] as readonly Acl[],
+} as const;
