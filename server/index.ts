@@ -1,0 +1,2 @@
+/** zookit/server: the ZooKeeper-compatible server, standalone or as a ZAB ensemble. */
+export const SERVER_API_VERSION = 1;
