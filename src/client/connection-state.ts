@@ -91,7 +91,10 @@ export class ConnectionStateTracker {
   /** A session is established (new or resumed), on a read-only server or not. */
   connected(facts: { readOnly: boolean; newSession: boolean }): void {
     this.endSuspension();
-    if (facts.readOnly) return this.setState(ConnectionState.READ_ONLY);
+    if (facts.readOnly) {
+      this.setState(ConnectionState.READ_ONLY);
+      return;
+    }
     const first = !this.everConnected;
     this.everConnected = true;
     this.setState(first ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
