@@ -58,6 +58,9 @@ export interface MemoryStorageOptions extends StoragePolicyOptions {
   readonly disk?: MemoryDisk;
 }
 
+/** Bounds the wait loop of takeSnapshot; far above any real queue of background snapshots. */
+const SNAPSHOT_WAITS_MAX = 1000;
+
 const consoleLogger: StorageLogger = { warn: (message) => console.warn(`zookit storage: ${message}`) };
 
 interface StorageParts {
@@ -166,25 +169,38 @@ class StorageEngine implements Storage {
     if (this.snapshotting !== undefined) return; // Apache: "too busy to snap, skipping".
     this.appliedSinceSnapshot = 0;
     this.snapshotThreshold = this.nextThreshold();
-    this.takeSnapshot().catch((error: unknown) =>
+    this.startSnapshot().catch((error: unknown) =>
       this.logger.warn(`background snapshot failed: ${String(error)}`),
     );
   }
 
   async takeSnapshot(): Promise<bigint> {
-    await this.snapshotting?.catch(() => undefined);
+    // Background snapshots may start while we wait; each wait ends one of them, and they cannot start forever.
+    for (let waits = 0; this.snapshotting !== undefined; waits++) {
+      assert(waits < SNAPSHOT_WAITS_MAX, 'a running snapshot finishes before takeSnapshot gives up waiting');
+      await this.snapshotting.catch(() => undefined);
+    }
+    return this.startSnapshot();
+  }
+
+  /**
+   * Synchronously rolls the log and asks the source, so the snapshot's zxid is the txn just applied, then writes it
+   * in the background.
+   */
+  private startSnapshot(): Promise<bigint> {
     const source = this.source;
     assert(source !== undefined, 'setSnapshotSource before taking snapshots');
+    assert(this.snapshotting === undefined, 'one snapshot at a time');
     // The log rolls so that every segment older than a snapshot can be purged whole.
     this.log.rollover();
     const { zxid, chunks } = source();
     const writing = this.snapshots.write(zxid, chunks).then(() => zxid);
     this.snapshotting = writing;
-    try {
-      return await writing;
-    } finally {
+    const clear = (): void => {
       if (this.snapshotting === writing) this.snapshotting = undefined;
-    }
+    };
+    writing.then(clear, clear);
+    return writing;
   }
 
   async snapshotIdle(): Promise<void> {
