@@ -23,7 +23,7 @@ export interface TxnHeader {
   type: number;
 }
 /** Encoded size of a TxnHeader. */
-export const TXN_HEADER_BYTES = 28;
+export const TXN_HEADER_BYTES = 32;
 /** Encodes a TxnHeader. */
 export function encodeTxnHeader(writer: Writer, value: TxnHeader): void {
   writer.long(value.clientId).int(value.cxid).long(value.zxid).long(value.time).int(value.type);
