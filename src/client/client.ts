@@ -1,0 +1,789 @@
+/**
+ * The public client: Curator's operations over a {@link Session}, each through the client's
+ * retry policy, with chroot, watches, protection and transactions.
+ *
+ * ```ts
+ * const client = ZooKit.newClient('127.0.0.1:2181/app', { sessionTimeoutMs: 30_000 });
+ * await client.start();
+ * await client.create('/a/b', 'hello', { creatingParentsIfNeeded: true });
+ * const { data, stat } = await client.getData('/a/b');
+ * await client.close();
+ * ```
+ */
+import { clientDefaults, clientLimits } from '../defaults';
+import { AbortError, ClosedError } from '../errors';
+import { CreateMode, isEphemeral, isSequential, OpCode, WatcherType } from '../protocol/constants';
+import { type Acl, Ids, type Stat } from '../protocol/data';
+import { NoNodeError } from '../protocol/errors';
+import { decodeMultiResponse, encodeMultiRequest, type MultiRequest } from '../protocol/multi';
+import { nodeName, parentPath, validatePath } from '../protocol/paths';
+import type { Reader } from '../protocol/reader';
+import * as records from '../protocol/records';
+import type {
+  AuthInfo,
+  ChildrenResult,
+  ClientInfo,
+  ClientOptions,
+  CreateOptions,
+  CreateResult,
+  DataResult,
+  DeleteOptions,
+  GetChildrenOptions,
+  NodeData,
+  OperationResult,
+  PersistentWatch,
+  PersistentWatchOptions,
+  ReadOptions,
+  RemoveWatchesOptions,
+  SetDataOptions,
+  WatchCallback,
+  WatchEvent,
+  Watched,
+  WatcherKind,
+} from '../types';
+import { parseConnectString } from './connect-string';
+import { type BodyDecoder, type BodyEncoder, ClientRequest } from './connection';
+import type { ConnectionState } from './connection-state';
+import { eventIterator, TypedEventEmitter } from './events';
+import {
+  createRequestFor,
+  decodeAnyCreate,
+  deleteChildren,
+  ensureParents,
+  fromData,
+  toData,
+} from './operations';
+import { findProtectedNode, newProtectionId, protectedPath, protectedPrefix } from './protection';
+import { ExponentialBackoffRetry, isRetryableError, type RetryPolicy, withRetry } from './retry-policy';
+import { Session } from './session';
+import { Transaction, type TransactionOp, toMultiOps, toOperationResults } from './transaction';
+import { openPersistentWatch, type WatchTable, watcherTypeOf } from './watch-manager';
+
+/** Events of {@link ZooKitClient}. */
+export interface ClientEvents {
+  [key: string]: unknown[];
+  /** The connection state changed. */
+  stateChanged: [state: ConnectionState, previous: ConnectionState | undefined];
+  /** A watcher or listener threw, or a background task (guaranteed delete) failed. */
+  error: [error: unknown];
+}
+
+type ResolvedOptions = Required<Omit<ClientOptions, 'retryPolicy' | 'authInfo' | 'defaultAcl'>> & {
+  retryPolicy: RetryPolicy;
+  defaultAcl: readonly Acl[];
+};
+
+/** A ZooKeeper client owning one session at a time (Curator's `CuratorFramework`). */
+export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<ResolvedOptions>;
+  private readonly session: Session;
+  private readonly isRetryable: (error: unknown) => boolean;
+  private readonly backgroundTasks = new Set<Promise<void>>();
+  private closePromise: Promise<void> | undefined;
+
+  /** Use {@link ZooKit.newClient}. */
+  constructor(connectString: string, options: ClientOptions = {}) {
+    super();
+    const { hosts, chroot } = parseConnectString(connectString);
+    this.options = resolveOptions(options);
+    this.isRetryable = (error) =>
+      isRetryableError(error, { retrySessionExpired: this.options.retrySessionExpired });
+    this.session = new Session({
+      hosts,
+      chroot,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      connectionTimeoutMs: this.options.connectionTimeoutMs,
+      canBeReadOnly: this.options.canBeReadOnly,
+      authInfo: options.authInfo ?? [],
+      frameBytesMax: this.options.frameBytesMax,
+      onStateChange: (state, previous) => this.emitSafely('stateChanged', state, previous),
+      onFatal: (error) => {
+        this.emitSafely('error', error);
+        void this.close();
+      },
+      onWatcherError: (error) => this.emitSafely('error', error),
+    });
+  }
+
+  private emitSafely<K extends 'stateChanged' | 'error'>(event: K, ...args: ClientEvents[K]): void {
+    try {
+      (this.emit as (event: string, ...values: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      if (event !== 'error') this.emitSafely('error', error);
+    }
+  }
+
+  /**
+   * Connects. Resolves on the first connection; rejects with `ConnectionTimeoutError` after
+   * `connectionTimeoutMs`, while the client goes on trying (call again to wait again).
+   */
+  start(): Promise<void> {
+    return this.session.waitConnected(this.options.connectionTimeoutMs);
+  }
+
+  /** The connection state (`undefined` before the first connection). */
+  get state(): ConnectionState | undefined {
+    return this.session.state;
+  }
+
+  /** The session id; 0n before the first connection and while a new session is being opened. */
+  get sessionId(): bigint {
+    return this.session.sessionId;
+  }
+
+  /** The session password (for tools that resume or expire a session). */
+  get sessionPassword(): Buffer {
+    return Buffer.from(this.session.sessionPassword);
+  }
+
+  /** The session timeout the server granted, in ms (0 before the first connection). */
+  get sessionTimeoutMs(): number {
+    return this.session.sessionTimeoutMs;
+  }
+
+  /** The chroot of the connect string (`''` for none). */
+  get chroot(): string {
+    return this.session.chroot;
+  }
+
+  /** True once connected and until the connection drops. */
+  get connected(): boolean {
+    return this.session.connected;
+  }
+
+  /** The connection states as an async iterable (from now on), until the client closes or `signal` aborts. */
+  states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ConnectionState> {
+    return eventIterator<ConnectionState>(
+      (push) => {
+        this.on('stateChanged', push);
+        return () => this.off('stateChanged', push);
+      },
+      options.signal === undefined ? {} : { signal: options.signal },
+    );
+  }
+
+  /** Runs `operation` under the client's retry policy (for your own sequences of operations). */
+  retry<T>(operation: (attempt: number) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.retrying((attempt) => operation(attempt + 1), options.signal);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Creates
+
+  /** Creates a node; returns its path (with the sequence suffix for sequential modes). */
+  async create(path: string, data: NodeData | null = null, options: CreateOptions = {}): Promise<string> {
+    return (await this.createNode(path, data, options, false)).path;
+  }
+
+  /** Creates a node; returns its path and Stat (`create2`). */
+  createWithStat(
+    path: string,
+    data: NodeData | null = null,
+    options: CreateOptions = {},
+  ): Promise<CreateResult> {
+    return this.createNode(path, data, options, true) as Promise<CreateResult>;
+  }
+
+  private async createNode(
+    path: string,
+    data: NodeData | null,
+    options: CreateOptions,
+    withStat: boolean,
+  ): Promise<{ path: string; stat: Stat | undefined }> {
+    const mode = options.mode ?? CreateMode.PERSISTENT;
+    validatePath(path, isSequential(mode));
+    const bytes = toData(data);
+    const protectionId = options.protection === true ? newProtectionId() : undefined;
+    const target = protectionId === undefined ? path : protectedPath(path, protectionId);
+    return this.retrying(async (attempt) => {
+      if (protectionId !== undefined && attempt > 0) {
+        const found = await findProtectedNode(
+          this.lookupPort(),
+          parentPath(target),
+          protectedPrefix(protectionId),
+          isEphemeral(mode),
+        );
+        if (found !== undefined) return found;
+      }
+      try {
+        return await this.createOnce(target, bytes, options, mode, withStat);
+      } catch (error) {
+        const parents =
+          options.creatingParentsIfNeeded === true || options.creatingParentContainersIfNeeded === true;
+        if (!(error instanceof NoNodeError) || !parents) throw error;
+        await ensureParents(this.treePort(), target, options.creatingParentContainersIfNeeded === true);
+        return this.createOnce(target, bytes, options, mode, withStat);
+      }
+    }, options.signal);
+  }
+
+  private createOnce(
+    path: string,
+    data: Buffer | null,
+    options: CreateOptions,
+    mode: CreateMode,
+    withStat: boolean,
+  ): Promise<{ path: string; stat: Stat | undefined }> {
+    const acl = [...(options.acl ?? this.options.defaultAcl)];
+    const request = createRequestFor(
+      this.session.toServerPath(path),
+      data,
+      acl,
+      mode,
+      options.ttlMs,
+      withStat,
+    );
+    const decode = decodeAnyCreate(request.type);
+    return this.call(request.type, path, request.body, request.encode, (reader) => {
+      const created = decode(reader);
+      return { path: this.session.toClientPath(created.path), stat: created.stat };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Reads
+
+  /** A node's data and Stat. `watch: true` adds `watchEvent`, the promise of the next change. */
+  getData(path: string, options: ReadOptions & { watch: true }): Promise<DataResult & Watched>;
+  getData(path: string, options?: ReadOptions<false | WatchCallback>): Promise<DataResult>;
+  async getData(path: string, options: ReadOptions = {}): Promise<DataResult | (DataResult & Watched)> {
+    validatePath(path);
+    const { watcher, watched } = watchTarget(options.watch);
+    const result = await this.retrying(() => {
+      const serverPath = this.session.toServerPath(path);
+      const onReply = this.registerOn(path, watcher, 'data', undefined);
+      return this.call(
+        OpCode.getData,
+        path,
+        { path: serverPath, watch: watcher !== undefined },
+        records.encodeGetDataRequest,
+        readData,
+        onReply,
+      );
+    }, options.signal);
+    return watched === undefined ? result : { ...result, watchEvent: watched };
+  }
+
+  /** A node's Stat, or `null` when it does not exist. A watch is left either way. */
+  exists(path: string, options: ReadOptions & { watch: true }): Promise<{ stat: Stat | null } & Watched>;
+  exists(path: string, options?: ReadOptions<false | WatchCallback>): Promise<Stat | null>;
+  async exists(
+    path: string,
+    options: ReadOptions = {},
+  ): Promise<Stat | null | ({ stat: Stat | null } & Watched)> {
+    validatePath(path);
+    const { watcher, watched } = watchTarget(options.watch);
+    const stat = await this.retrying(async () => {
+      const serverPath = this.session.toServerPath(path);
+      const onReply = this.registerOn(path, watcher, 'data', 'exist');
+      try {
+        return await this.call(
+          OpCode.exists,
+          path,
+          { path: serverPath, watch: watcher !== undefined },
+          records.encodeExistsRequest,
+          readStat,
+          onReply,
+        );
+      } catch (error) {
+        if (error instanceof NoNodeError) return null;
+        throw error;
+      }
+    }, options.signal);
+    return watched === undefined ? stat : { stat, watchEvent: watched };
+  }
+
+  /** A node's children (names, unordered); `withStat` adds the node's Stat. */
+  getChildren(path: string, options: GetChildrenOptions & { watch: true }): Promise<ChildrenResult & Watched>;
+  getChildren(
+    path: string,
+    options: GetChildrenOptions<false | WatchCallback> & { withStat: true },
+  ): Promise<ChildrenResult>;
+  getChildren(path: string, options?: GetChildrenOptions<false | WatchCallback>): Promise<string[]>;
+  async getChildren(
+    path: string,
+    options: GetChildrenOptions = {},
+  ): Promise<string[] | ChildrenResult | (ChildrenResult & Watched)> {
+    validatePath(path);
+    const { watcher, watched } = watchTarget(options.watch);
+    const withStat = options.withStat === true || watched !== undefined;
+    const result = await this.retrying((): Promise<string[] | ChildrenResult> => {
+      const body = { path: this.session.toServerPath(path), watch: watcher !== undefined };
+      const onReply = this.registerOn(path, watcher, 'child', undefined);
+      if (withStat) {
+        return this.call(
+          OpCode.getChildren2,
+          path,
+          body,
+          records.encodeGetChildren2Request,
+          records.decodeGetChildren2Response,
+          onReply,
+        );
+      }
+      return this.call(
+        OpCode.getChildren,
+        path,
+        body,
+        records.encodeGetChildrenRequest,
+        readChildren,
+        onReply,
+      );
+    }, options.signal);
+    if (watched !== undefined) return { ...(result as ChildrenResult), watchEvent: watched };
+    return result;
+  }
+
+  /** The node's ACL and Stat. */
+  getACL(path: string, options: { signal?: AbortSignal } = {}): Promise<{ acl: Acl[]; stat: Stat }> {
+    validatePath(path);
+    return this.retrying(
+      () =>
+        this.call(
+          OpCode.getACL,
+          path,
+          { path: this.session.toServerPath(path) },
+          records.encodeGetACLRequest,
+          records.decodeGetACLResponse,
+        ),
+      options.signal,
+    );
+  }
+
+  /** Number of all descendants of `path` (not only children). */
+  getAllChildrenNumber(path: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+    validatePath(path);
+    return this.retrying(
+      () =>
+        this.call(
+          OpCode.getAllChildrenNumber,
+          path,
+          { path: this.session.toServerPath(path) },
+          records.encodeGetAllChildrenNumberRequest,
+          (reader) => records.decodeGetAllChildrenNumberResponse(reader).totalNumber,
+        ),
+      options.signal,
+    );
+  }
+
+  /** This session's ephemeral nodes whose path starts with `prefixPath` (default all), chroot stripped. */
+  getEphemerals(prefixPath = '/', options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    validatePath(prefixPath);
+    return this.retrying(
+      () =>
+        this.call(
+          OpCode.getEphemerals,
+          prefixPath,
+          { prefixPath: this.session.toServerPath(prefixPath) },
+          records.encodeGetEphemeralsRequest,
+          (reader) =>
+            records
+              .decodeGetEphemeralsResponse(reader)
+              .ephemerals.map((path) => this.session.toClientPath(path)),
+        ),
+      options.signal,
+    );
+  }
+
+  /** The identities this connection holds (`whoAmI`). */
+  whoAmI(options: { signal?: AbortSignal } = {}): Promise<ClientInfo[]> {
+    return this.retrying(
+      () =>
+        this.call(
+          OpCode.whoAmI,
+          undefined,
+          undefined,
+          undefined,
+          (reader) => records.decodeWhoAmIResponse(reader).clientInfo,
+        ),
+      options.signal,
+    );
+  }
+
+  /** The ensemble's dynamic configuration (`/zookeeper/config`, read outside the chroot). */
+  getConfig(options: ReadOptions<false | WatchCallback> = {}): Promise<DataResult> {
+    const watcher = typeof options.watch === 'function' ? options.watch : undefined;
+    return this.retrying(() => {
+      const onReply =
+        watcher === undefined
+          ? undefined
+          : (err: number) => {
+              if (err === 0) this.session.watches.add('data', records.CONFIG_NODE_PATH, watcher);
+            };
+      const body = { path: records.CONFIG_NODE_PATH, watch: watcher !== undefined };
+      return this.call(
+        OpCode.getData,
+        records.CONFIG_NODE_PATH,
+        body,
+        records.encodeGetDataRequest,
+        readData,
+        onReply,
+      );
+    }, options.signal);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writes
+
+  /** Sets a node's data (`version` -1, the default, matches any); returns the new Stat. */
+  setData(path: string, data: NodeData | null, options: SetDataOptions = {}): Promise<Stat> {
+    validatePath(path);
+    const bytes = toData(data);
+    const version = options.version ?? -1;
+    return this.retrying(
+      () =>
+        this.call(
+          OpCode.setData,
+          path,
+          { path: this.session.toServerPath(path), data: bytes, version },
+          records.encodeSetDataRequest,
+          readStat,
+        ),
+      options.signal,
+    );
+  }
+
+  /** Sets a node's ACL (`version` is the ACL version, -1 for any); returns the new Stat. */
+  setACL(path: string, acl: readonly Acl[], options: SetDataOptions = {}): Promise<Stat> {
+    validatePath(path);
+    const version = options.version ?? -1;
+    return this.retrying(
+      () =>
+        this.call(
+          OpCode.setACL,
+          path,
+          { path: this.session.toServerPath(path), acl: [...acl], version },
+          records.encodeSetACLRequest,
+          readStat,
+        ),
+      options.signal,
+    );
+  }
+
+  /**
+   * Deletes a node. `deletingChildrenIfNeeded` deletes its subtree first; `guaranteed` keeps
+   * retrying in the background after a connection failure (the call still rejects) until the
+   * node is gone or the client closes.
+   */
+  async delete(path: string, options: DeleteOptions = {}): Promise<void> {
+    validatePath(path);
+    const version = options.version ?? -1;
+    const once = async (): Promise<void> => {
+      if (options.deletingChildrenIfNeeded === true) await deleteChildren(this.treePort(), path);
+      await this.deleteOnce(path, version);
+    };
+    try {
+      await this.retrying(once, options.signal);
+    } catch (error) {
+      if (options.guaranteed === true && this.isRetryable(error)) this.guaranteeDelete(once);
+      throw error;
+    }
+  }
+
+  private deleteOnce(path: string, version: number): Promise<void> {
+    return this.call(
+      OpCode.delete,
+      path,
+      { path: this.session.toServerPath(path), version },
+      records.encodeDeleteRequest,
+      undefined,
+    );
+  }
+
+  private guaranteeDelete(once: () => Promise<void>): void {
+    const task = (async () => {
+      // Bounded by the client's life: close() ends it.
+      while (!this.session.closed) {
+        await new Promise((resolve) => setTimeout(resolve, clientLimits.guaranteedDeleteIntervalMs));
+        try {
+          await once();
+          return;
+        } catch (error) {
+          if (error instanceof NoNodeError) return;
+          if (!this.isRetryable(error) && !(error instanceof ClosedError))
+            return this.emitSafely('error', error);
+        }
+      }
+    })();
+    this.backgroundTasks.add(task);
+    void task.finally(() => this.backgroundTasks.delete(task));
+  }
+
+  /** Waits until the server this client talks to has caught up with the leader. */
+  async sync(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    validatePath(path);
+    await this.retrying(
+      () =>
+        this.call(
+          OpCode.sync,
+          path,
+          { path: this.session.toServerPath(path) },
+          records.encodeSyncRequest,
+          undefined,
+        ),
+      options.signal,
+    );
+  }
+
+  /** Starts a transaction (multi). */
+  transaction(): Transaction {
+    return new Transaction({ commitTransaction: (ops) => this.commitTransaction(ops) });
+  }
+
+  private commitTransaction(ops: readonly TransactionOp[]): Promise<OperationResult[]> {
+    const encoding = {
+      toServerPath: (path: string) => this.session.toServerPath(path),
+      toData,
+      defaultAcl: this.options.defaultAcl,
+    };
+    const request: MultiRequest = { ops: toMultiOps(ops, encoding) };
+    return this.retrying(async () => {
+      const response = await this.call(
+        OpCode.multi,
+        undefined,
+        request,
+        encodeMultiRequest,
+        decodeMultiResponse,
+      );
+      return toOperationResults(ops, response.results, (path) => this.session.toClientPath(path));
+    });
+  }
+
+  /** Adds a credential to this session and every later connection. */
+  addAuth(scheme: string, auth: AuthInfo['auth']): Promise<void> {
+    return this.session.addAuth({ scheme, auth });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Watches
+
+  /** A persistent watch on `path` (`addWatch`): events until `close()`, surviving reconnects and new sessions. */
+  watch(path: string, options: PersistentWatchOptions = {}): PersistentWatch {
+    validatePath(path);
+    return openPersistentWatch(this.watchPort(), path, options);
+  }
+
+  /**
+   * Removes every watch of `kind` (default `any`) on `path`, on the server and locally; the
+   * removed watchers get a `*WatchRemoved` event. Rejects with `NoWatcherError` if none.
+   */
+  async removeWatches(path: string, options: RemoveWatchesOptions = {}): Promise<void> {
+    validatePath(path);
+    const kind = options.kind ?? 'any';
+    try {
+      await this.sendWatchCommand(OpCode.removeWatches, path, kind);
+    } catch (error) {
+      if (options.local !== true || error instanceof NoNodeError) throw error;
+    }
+    this.session.watches.removeKind(path, kind);
+  }
+
+  /** Rejects with `NoWatcherError` unless the server holds a watch of `kind` on `path` for this session. */
+  async checkWatches(path: string, kind: WatcherKind = 'any'): Promise<void> {
+    validatePath(path);
+    await this.sendWatchCommand(OpCode.checkWatches, path, kind);
+  }
+
+  private sendWatchCommand(type: number, path: string, kind: WatcherKind): Promise<void> {
+    return this.retrying(() =>
+      this.call(
+        type,
+        path,
+        { path: this.session.toServerPath(path), type: watcherTypeOf(kind) },
+        records.encodeRemoveWatchesRequest,
+        undefined,
+      ),
+    );
+  }
+
+  /** The narrow view persistent watches need. */
+  private watchPort() {
+    return {
+      add: (table: WatchTable, path: string, watcher: WatchCallback) =>
+        this.session.watches.add(table, path, watcher),
+      remove: (table: WatchTable, path: string, watcher: WatchCallback) =>
+        this.session.watches.remove(table, path, watcher),
+      count: (table: WatchTable, path: string) => this.session.watches.count(table, path),
+      addWatch: async (path: string, mode: number, onReply: (err: number) => void): Promise<void> => {
+        const body = { path: this.session.toServerPath(path), mode };
+        await this.retrying(() =>
+          this.call(OpCode.addWatch, path, body, records.encodeAddWatchRequest, undefined, onReply),
+        );
+      },
+      removeWatch: (path: string, recursive: boolean) =>
+        this.sendWatchCommand(OpCode.removeWatches, path, recursive ? 'persistentRecursive' : 'persistent'),
+      closed: () => this.session.closed,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /** Closes the session (its ephemerals go) and the connection; pending operations fail with `ClosedError`. Idempotent. */
+  close(): Promise<void> {
+    this.closePromise ??= (async () => {
+      await this.session.close();
+      await Promise.allSettled([...this.backgroundTasks]);
+    })();
+    return this.closePromise;
+  }
+
+  /** `await using client = ZooKit.newClient(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Plumbing
+
+  private call<T, B>(
+    type: number,
+    path: string | undefined,
+    body: B,
+    encode: BodyEncoder<B> | undefined,
+    decode: BodyDecoder<T>,
+    onReply?: (err: number, value: T | undefined) => void,
+  ): Promise<T> {
+    return this.session.submit(new ClientRequest<T, B>(type, path, body, encode, decode, onReply));
+  }
+
+  /** Registers `watcher` on `path` when the read succeeds (or, for exists, when the node is missing). */
+  private registerOn(
+    path: string,
+    watcher: WatchCallback | undefined,
+    onSuccess: WatchTable,
+    onNoNode: WatchTable | undefined,
+  ): ((err: number) => void) | undefined {
+    if (watcher === undefined) return undefined;
+    return (err) => {
+      if (err === 0) this.session.watches.add(onSuccess, path, watcher);
+      else if (err === NO_NODE && onNoNode !== undefined) this.session.watches.add(onNoNode, path, watcher);
+    };
+  }
+
+  /**
+   * Runs `operation` (0-based attempt) with the retry policy. The first attempt runs
+   * directly; p-retry's machinery is entered only after a retryable failure, which is then
+   * handed to `withRetry` as its first attempt so the policy sees the right counts.
+   */
+  private async retrying<T>(operation: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+    try {
+      return await operation(0);
+    } catch (error) {
+      if (!this.isRetryable(error) || this.session.closed) throw error;
+      try {
+        return await withRetry(
+          this.options.retryPolicy,
+          (attempt) => (attempt === 1 ? Promise.reject(error) : operation(attempt - 1)),
+          {
+            isRetryable: this.isRetryable,
+            ...(signal === undefined ? {} : { signal }),
+          },
+        );
+      } catch (final) {
+        if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+        throw final;
+      }
+    }
+  }
+
+  private lookupPort() {
+    return {
+      sessionId: this.session.sessionId,
+      getChildren: (path: string) =>
+        this.call(
+          OpCode.getChildren,
+          path,
+          { path: this.session.toServerPath(path), watch: false },
+          records.encodeGetChildrenRequest,
+          readChildren,
+        ),
+      exists: async (path: string) => {
+        try {
+          return await this.call(
+            OpCode.exists,
+            path,
+            { path: this.session.toServerPath(path), watch: false },
+            records.encodeExistsRequest,
+            readStat,
+          );
+        } catch (error) {
+          if (error instanceof NoNodeError) return null;
+          throw error;
+        }
+      },
+      delete: (path: string) => this.deleteOnce(path, -1),
+    };
+  }
+
+  private treePort() {
+    return {
+      createParent: async (path: string, container: boolean) => {
+        const mode = container ? CreateMode.CONTAINER : CreateMode.PERSISTENT;
+        await this.createOnce(path, null, {}, mode, container);
+      },
+      getChildren: (path: string) =>
+        this.call(
+          OpCode.getChildren,
+          path,
+          { path: this.session.toServerPath(path), watch: false },
+          records.encodeGetChildrenRequest,
+          readChildren,
+        ),
+      deleteNode: (path: string, version: number) => this.deleteOnce(path, version),
+    };
+  }
+}
+
+const NO_NODE = -101;
+
+function readData(reader: Reader): DataResult {
+  const response = records.decodeGetDataResponse(reader);
+  return { data: fromData(response.data), stat: response.stat };
+}
+function readStat(reader: Reader): Stat {
+  return records.decodeExistsResponse(reader).stat;
+}
+function readChildren(reader: Reader): string[] {
+  return records.decodeGetChildrenResponse(reader).children;
+}
+
+/** A read's watch option as a callback, plus the promise returned for `watch: true`. */
+function watchTarget(watch: ReadOptions['watch']): {
+  watcher: WatchCallback | undefined;
+  watched: Promise<WatchEvent> | undefined;
+} {
+  if (typeof watch === 'function') return { watcher: watch, watched: undefined };
+  if (watch !== true) return { watcher: undefined, watched: undefined };
+  let watcher: WatchCallback = () => {};
+  const watched = new Promise<WatchEvent>((resolve) => {
+    watcher = resolve;
+  });
+  return { watcher, watched };
+}
+
+function resolveOptions(options: ClientOptions): ResolvedOptions {
+  return {
+    sessionTimeoutMs: options.sessionTimeoutMs ?? clientDefaults.sessionTimeoutMs,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? clientDefaults.connectionTimeoutMs,
+    retryPolicy:
+      options.retryPolicy ??
+      new ExponentialBackoffRetry({
+        baseSleepMs: clientDefaults.retryBaseSleepMs,
+        maxRetries: clientDefaults.retryMaxRetries,
+      }),
+    retrySessionExpired: options.retrySessionExpired ?? clientDefaults.retrySessionExpired,
+    canBeReadOnly: options.canBeReadOnly ?? clientDefaults.canBeReadOnly,
+    frameBytesMax: options.frameBytesMax ?? clientDefaults.frameBytesMax,
+    defaultAcl: options.defaultAcl ?? Ids.OPEN_ACL_UNSAFE,
+  };
+}
+
+/** Curator's factory: `ZooKit.newClient(connectString, options)`. */
+export const ZooKit = {
+  /** A new, not yet started, client for `connectString` (`host:port,...[/chroot]`). */
+  newClient(connectString: string, options: ClientOptions = {}): ZooKitClient {
+    return new ZooKitClient(connectString, options);
+  },
+} as const;

@@ -1,0 +1,347 @@
+/**
+ * One socket to one server: the handshake, framing, xids, the FIFO of requests awaiting
+ * replies, and write coalescing. It knows nothing of sessions, retries or watches: the
+ * session ({@link Session}) owns it and hears about its replies, events and death through a
+ * narrow {@link ConnectionListener}.
+ *
+ * Hot path. A request costs one {@link ClientRequest} object, its promise and its body
+ * record; it is encoded straight into one shared {@link Writer}, and the bytes of every
+ * request of an event-loop turn leave in one `socket.write` (or earlier, once
+ * `flushBytesThreshold` bytes are waiting).
+ */
+import { Socket } from 'node:net';
+import { clientLimits } from '../defaults';
+import { Limits, OpCode, opName, Xid } from '../protocol/constants';
+import { ConnectionLossError, fromCode, ProtocolError, type ZooKeeperError } from '../protocol/errors';
+import { FrameDecoder } from '../protocol/framing';
+import { Reader } from '../protocol/reader';
+import {
+  type AuthPacket,
+  type ConnectRequest,
+  type ConnectResponse,
+  decodeConnectResponse,
+  decodeWatcherEvent,
+  encodeAuthPacket,
+  type WatcherEvent,
+  writeConnectRequestFrame,
+} from '../protocol/records';
+import { Writer } from '../protocol/writer';
+import { assert } from '../util/assert';
+
+/** Largest xid before wrapping back to 1 (`Integer.MAX_VALUE`). */
+export const XID_MAX = 0x7fffffff;
+
+/** The xid after `xid`: increments, wrapping from {@link XID_MAX} to 1 (never 0 or negative). */
+export function nextXid(xid: number): number {
+  assert(xid >= 1 && xid <= XID_MAX, 'xids are positive int32');
+  return xid === XID_MAX ? 1 : xid + 1;
+}
+
+/** Encodes a request body; static per op, so requests carry no closures. */
+export type BodyEncoder<B> = (writer: Writer, body: B) => void;
+/** Decodes a success reply's body; `undefined` for ops whose reply has none. */
+export type BodyDecoder<T> = ((reader: Reader) => T) | undefined;
+
+/**
+ * A request on its way to a server: what to encode, how to read the reply, and how to
+ * settle the caller's promise. `onReply`, when present, runs synchronously with the reply,
+ * before the next frame is read (watch registration must precede the next event).
+ */
+export class ClientRequest<T = unknown, B = unknown> {
+  /** Assigned when the request is written. */
+  xid = 0;
+  /** When the request started waiting for a connection (`performance.now()`), or -1. */
+  queuedAtMs = -1;
+  readonly promise: Promise<T>;
+  private resolveFunction!: (value: T) => void;
+  private rejectFunction!: (error: Error) => void;
+
+  constructor(
+    readonly type: number,
+    /** The path as the caller wrote it (client view), for errors. */
+    readonly path: string | undefined,
+    readonly body: B,
+    readonly encodeBody: BodyEncoder<B> | undefined,
+    readonly decodeBody: BodyDecoder<T>,
+    readonly onReply: ((err: number, value: T | undefined) => void) | undefined = undefined,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolveFunction = resolve;
+      this.rejectFunction = reject;
+    });
+  }
+
+  /** Settles from a reply: `err` 0 resolves with `value`, else rejects with the code's error. */
+  complete(err: number, value: T | undefined): void {
+    this.onReply?.(err, value);
+    if (err === 0) this.resolveFunction(value as T);
+    else this.rejectFunction(fromCode(err, { op: opName(this.type), path: this.path }));
+  }
+
+  /** Rejects without a reply (connection loss, expiry, close). */
+  fail(error: Error): void {
+    this.rejectFunction(error);
+  }
+
+  /** A connection loss error naming this request. */
+  connectionLoss(cause: unknown): ZooKeeperError {
+    return new ConnectionLossError(undefined, { op: opName(this.type), path: this.path, cause });
+  }
+}
+
+/**
+ * A FIFO of requests on an array with a moving head: O(1) push and shift, compacted when
+ * the consumed prefix dominates, so steady pipelining allocates nothing.
+ */
+export class RequestQueue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Removes and returns everything, oldest first. */
+  drain(): T[] {
+    const drained = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return drained;
+  }
+}
+
+/** What a {@link Connection} tells its owner. Called synchronously from socket callbacks. */
+export interface ConnectionListener {
+  /** The server answered the ConnectRequest. */
+  handshake(response: ConnectResponse): void;
+  /** A watch notification (xid -1), with the zxid of its header. */
+  notification(event: WatcherEvent, zxid: bigint): void;
+  /** A reply carried `zxid` (> 0): the session's last seen zxid moves forward. */
+  zxidSeen(zxid: bigint): void;
+  /** An auth reply (xid -4) carried a non-zero code. */
+  authFailed(err: number): void;
+  /** Any frame arrived (heartbeat input). */
+  activity(): void;
+  /** A frame was written (heartbeat input). */
+  sent(): void;
+  /** The connection is gone, for `reason`; called once. Pending requests were failed first. */
+  closed(reason: Error): void;
+}
+
+/** Options of {@link Connection}. */
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  listener: ConnectionListener;
+  /** The handshake to send once the socket connects. */
+  connectRequest: ConnectRequest;
+  frameBytesMax?: number;
+  flushBytesThreshold?: number;
+}
+
+/** One TCP connection speaking the client side of the protocol. */
+export class Connection {
+  private readonly socket: Socket;
+  private readonly decoder: FrameDecoder;
+  private readonly writer = new Writer(16 * 1024);
+  private readonly pending = new RequestQueue<ClientRequest>();
+  private readonly authWaiters = new RequestQueue<ClientRequest>();
+  private readonly listener: ConnectionListener;
+  private readonly flushBytesThreshold: number;
+  private xid = XID_MAX;
+  private handshakeDone = false;
+  private closedFlag = false;
+  private flushScheduled = false;
+  private readonly flushNow = (): void => this.flush();
+
+  constructor(options: ConnectionOptions) {
+    this.listener = options.listener;
+    this.flushBytesThreshold = options.flushBytesThreshold ?? clientLimits.flushBytesThreshold;
+    this.decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax ?? Limits.packetBytesMax });
+    this.socket = new Socket();
+    this.socket.setNoDelay(true);
+    this.socket.on('connect', () => {
+      writeConnectRequestFrame(this.writer, options.connectRequest);
+      this.flush();
+    });
+    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.socket.on('error', (error) => this.close(error));
+    this.socket.on('close', () => this.close(new Error('socket closed by the server')));
+    this.socket.connect({ host: options.host, port: options.port });
+  }
+
+  /** True once the ConnectResponse arrived and until the connection closes. */
+  get ready(): boolean {
+    return this.handshakeDone && !this.closedFlag;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Requests written and awaiting their replies. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Writes `request` (after the handshake) and queues it for its reply. */
+  send<T, B>(request: ClientRequest<T, B>): void {
+    assert(this.handshakeDone, 'requests are sent after the handshake');
+    if (this.closedFlag) {
+      request.fail(request.connectionLoss('connection closed'));
+      return;
+    }
+    this.xid = nextXid(this.xid);
+    request.xid = this.xid;
+    const writer = this.writer;
+    writer.beginFrame();
+    writer.int(request.xid).int(request.type); // RequestHeader, inline: no header object per request
+    if (request.encodeBody !== undefined) request.encodeBody(writer, request.body);
+    writer.endFrame();
+    this.pending.push(request as unknown as ClientRequest);
+    this.scheduleFlush();
+  }
+
+  /** Sends an auth packet (xid -4); `waiter` settles with its reply. */
+  sendAuth<T, B>(packet: AuthPacket, waiter: ClientRequest<T, B>): void {
+    assert(this.handshakeDone, 'auth is sent after the handshake');
+    if (this.closedFlag) {
+      waiter.fail(waiter.connectionLoss('connection closed'));
+      return;
+    }
+    this.writer.beginFrame();
+    this.writer.int(Xid.auth).int(OpCode.auth);
+    encodeAuthPacket(this.writer, packet);
+    this.writer.endFrame();
+    this.authWaiters.push(waiter as unknown as ClientRequest);
+    this.scheduleFlush();
+  }
+
+  /** Sends a ping (xid -2) now. */
+  ping(): void {
+    if (!this.ready) return;
+    this.writer.beginFrame();
+    this.writer.int(Xid.ping).int(OpCode.ping);
+    this.writer.endFrame();
+    this.flush();
+  }
+
+  /** Writes everything encoded so far. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closedFlag || this.writer.length === 0) return;
+    this.socket.write(this.writer.finish());
+    this.writer.reset();
+    this.listener.sent();
+  }
+
+  /**
+   * Closes the socket and fails every request awaiting a reply with a connection loss
+   * (their outcome is unknown). Idempotent.
+   */
+  close(reason: Error): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.socket.destroy();
+    this.writer.reset();
+    for (const request of this.pending.drain()) request.fail(request.connectionLoss(reason));
+    for (const waiter of this.authWaiters.drain()) waiter.fail(waiter.connectionLoss(reason));
+    this.listener.closed(reason);
+  }
+
+  private scheduleFlush(): void {
+    if (this.writer.length >= this.flushBytesThreshold) {
+      this.flush();
+      return;
+    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate runs after the I/O callbacks of this turn and their microtasks, so the
+    // requests issued by every reply of one read leave together.
+    setImmediate(this.flushNow);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closedFlag) return;
+    this.listener.activity();
+    try {
+      this.decoder.push(chunk);
+      for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
+        this.handleFrame(frame);
+        if (this.closedFlag) return;
+      }
+    } catch (error) {
+      this.close(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private handleFrame(frame: Buffer): void {
+    const reader = new Reader(frame);
+    if (!this.handshakeDone) {
+      const response = decodeConnectResponse(reader);
+      this.handshakeDone = true;
+      this.listener.handshake(response);
+      return;
+    }
+    const xid = reader.int();
+    const zxid = reader.long();
+    const err = reader.int();
+    if (xid === Xid.notification) {
+      this.listener.notification(decodeWatcherEvent(reader), zxid);
+      return;
+    }
+    if (xid === Xid.ping) return;
+    if (xid === Xid.auth) {
+      this.handleAuthReply(err);
+      return;
+    }
+    const request = this.pending.shift();
+    if (request === undefined || request.xid !== xid) {
+      const expected = request === undefined ? 'none' : String(request.xid);
+      if (request !== undefined) request.fail(request.connectionLoss('xid out of order'));
+      throw new ProtocolError('bad-value', `xid out of order: got ${xid}, expected ${expected}`);
+    }
+    if (zxid > 0n) this.listener.zxidSeen(zxid);
+    if (err !== 0 || request.decodeBody === undefined) {
+      request.complete(err, undefined);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = request.decodeBody(reader);
+    } catch (error) {
+      request.fail(request.connectionLoss(error));
+      throw error;
+    }
+    request.complete(0, value);
+  }
+
+  private handleAuthReply(err: number): void {
+    const waiter = this.authWaiters.shift();
+    waiter?.complete(err, undefined);
+    if (err !== 0) this.listener.authFailed(err);
+  }
+}

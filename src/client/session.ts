@@ -1,0 +1,457 @@
+/**
+ * The session: it owns at most one {@link Connection} at a time and keeps the ZooKeeper
+ * session alive across them.
+ *
+ * - A single-flight connect loop walks the shuffled host list (backing off after each full
+ *   pass) until a server accepts the session; a connect attempt is bounded by
+ *   `sessionTimeoutMs / hosts`, as in Apache's client.
+ * - After the handshake it primes the connection in order: auth packets, SetWatches batches
+ *   from the last zxid seen, then the requests that waited for a connection.
+ * - A connection that dies leaves the session SUSPENDED; the {@link Heartbeat} pings it and
+ *   drops it when silent for two thirds of the timeout.
+ * - The server answering `timeOut <= 0`, or SUSPENDED outlasting the session timeout, ends
+ *   the session (LOST): waiting requests fail with `SessionExpiredError`, one-shot watchers
+ *   get `NotWatching`, and the loop opens a new session (Curator's behaviour). Ephemerals are
+ *   never re-created here.
+ */
+import { clientLimits } from '../defaults';
+import { ClosedError, ConnectionTimeoutError } from '../errors';
+import { Limits, OpCode } from '../protocol/constants';
+import { ConnectionLossError, SessionExpiredError } from '../protocol/errors';
+import { prependChroot, stripChroot } from '../protocol/paths';
+import {
+  type ConnectResponse,
+  encodeSetWatches,
+  encodeSetWatches2,
+  type SetWatches2,
+  type WatcherEvent,
+} from '../protocol/records';
+import type { AuthInfo } from '../types';
+import { assert } from '../util/assert';
+import { type Clock, systemClock, type TimerHandle } from '../util/clock';
+import { Deferred } from '../util/deferred';
+import { type Random, systemRandom } from '../util/random';
+import { type HostAddress, HostProvider } from './connect-string';
+import { ClientRequest, Connection, RequestQueue } from './connection';
+import { type ConnectionState, ConnectionStateTracker } from './connection-state';
+import { Heartbeat } from './heartbeat';
+import { planSetWatches, WatchManager } from './watch-manager';
+
+/** Options of {@link Session}. */
+export interface SessionOptions {
+  hosts: readonly HostAddress[];
+  /** `''` for none. */
+  chroot: string;
+  sessionTimeoutMs: number;
+  connectionTimeoutMs: number;
+  canBeReadOnly: boolean;
+  authInfo: readonly AuthInfo[];
+  frameBytesMax: number;
+  clock?: Clock;
+  random?: Random;
+  /** Every connection state change. */
+  onStateChange: (state: ConnectionState, previous: ConnectionState | undefined) => void;
+  /** An error the session cannot recover from (auth failure): the client must close. */
+  onFatal: (error: Error) => void;
+  /** A watcher threw. */
+  onWatcherError: (error: unknown) => void;
+}
+
+type AttemptOutcome = 'connected' | 'failed' | 'expired';
+
+const ZERO_PASSWORD = Buffer.alloc(Limits.passwordBytes);
+const ignore = (): void => {};
+
+function toBuffer(value: Uint8Array | string): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+}
+
+/** Keeps one ZooKeeper session alive over a series of connections. */
+export class Session {
+  /** The watch registry (application paths). */
+  readonly watches: WatchManager;
+  readonly chroot: string;
+  private readonly options: SessionOptions;
+  private readonly clock: Clock;
+  private readonly hosts: HostProvider;
+  private readonly tracker: ConnectionStateTracker;
+  private readonly waiting = new RequestQueue<ClientRequest>();
+  private readonly authInfo: AuthInfo[];
+  private readonly connectedWaiters = new Set<Deferred<void>>();
+  private connection: Connection | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private id = 0n;
+  private password: Buffer = ZERO_PASSWORD;
+  private negotiatedTimeoutMs = 0;
+  private lastZxidSeen = 0n;
+  private primed = false;
+  private loop: Promise<void> | undefined;
+  private sweepTimer: TimerHandle | undefined;
+  private backoffTimer: { handle: TimerHandle; wake: () => void } | undefined;
+  private closing = false;
+
+  constructor(options: SessionOptions) {
+    assert(options.sessionTimeoutMs > 0, 'session timeout must be positive');
+    assert(options.connectionTimeoutMs > 0, 'connection timeout must be positive');
+    this.options = options;
+    this.chroot = options.chroot;
+    this.clock = options.clock ?? systemClock;
+    this.hosts = new HostProvider(options.hosts, options.random ?? systemRandom);
+    this.authInfo = [...options.authInfo];
+    this.watches = new WatchManager({ onWatcherError: options.onWatcherError });
+    this.tracker = new ConnectionStateTracker({
+      clock: this.clock,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      onLossInjected: () => this.endSession(),
+      onListenerError: options.onWatcherError,
+    });
+    this.tracker.onChange(options.onStateChange);
+  }
+
+  /** The session id (0 before the first connection and between sessions). */
+  get sessionId(): bigint {
+    return this.id;
+  }
+
+  /** The session password (16 bytes once connected). */
+  get sessionPassword(): Buffer {
+    return this.password;
+  }
+
+  /** The timeout the server granted, in ms (0 before the first connection). */
+  get sessionTimeoutMs(): number {
+    return this.negotiatedTimeoutMs;
+  }
+
+  /** The highest zxid seen in a reply. */
+  get lastZxid(): bigint {
+    return this.lastZxidSeen;
+  }
+
+  /** The connection state, `undefined` before the first connection. */
+  get state(): ConnectionState | undefined {
+    return this.tracker.state;
+  }
+
+  /** True when requests go straight to a server. */
+  get connected(): boolean {
+    return this.primed;
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Maps an application path to the server's (chroot). */
+  toServerPath(path: string): string {
+    return prependChroot(this.chroot, path);
+  }
+
+  /** Maps a server path to the application's (chroot). */
+  toClientPath(path: string): string {
+    return stripChroot(this.chroot, path);
+  }
+
+  /** Starts connecting (if not already) and waits up to `timeoutMs` for a connection. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.closing) return Promise.reject(new ClosedError());
+    this.ensureLoop();
+    if (this.primed) return Promise.resolve();
+    const waiter = new Deferred<void>();
+    this.connectedWaiters.add(waiter);
+    const timer = this.clock.setTimeout(
+      () => waiter.reject(new ConnectionTimeoutError(timeoutMs)),
+      timeoutMs,
+    );
+    return waiter.promise.finally(() => {
+      this.clock.clearTimeout(timer);
+      this.connectedWaiters.delete(waiter);
+    });
+  }
+
+  /**
+   * Sends `request` now if connected, else queues it until a connection comes (failing with
+   * a connection loss after `connectionTimeoutMs`). Returns the request's promise.
+   */
+  submit<T, B>(request: ClientRequest<T, B>): Promise<T> {
+    if (this.closing) {
+      request.fail(new ClosedError());
+      return request.promise;
+    }
+    const connection = this.connection;
+    if (this.primed && connection !== undefined) {
+      connection.send(request);
+      return request.promise;
+    }
+    if (this.waiting.size >= clientLimits.queuedRequestsMax) {
+      request.fail(request.connectionLoss('too many requests waiting for a connection'));
+      return request.promise;
+    }
+    request.queuedAtMs = this.clock.now();
+    this.waiting.push(request as unknown as ClientRequest);
+    this.armSweep();
+    this.ensureLoop();
+    return request.promise;
+  }
+
+  /** Adds a credential for this and every later connection; waits for its reply if connected. */
+  async addAuth(info: AuthInfo): Promise<void> {
+    this.authInfo.push(info);
+    const connection = this.connection;
+    if (!this.primed || connection === undefined) return;
+    const waiter = new ClientRequest<undefined>(OpCode.auth, undefined, undefined, undefined, undefined);
+    connection.sendAuth({ type: 0, scheme: info.scheme, auth: toBuffer(info.auth) }, waiter);
+    await waiter.promise;
+  }
+
+  /** Sends closeSession (when connected), then drops everything. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.backoffTimer?.wake();
+    const connection = this.connection;
+    if (this.primed && connection !== undefined) {
+      const request = new ClientRequest<undefined>(
+        OpCode.closeSession,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      );
+      connection.send(request);
+      await this.boundedWait(request.promise, Math.min(2_000, this.negotiatedTimeoutMs));
+    }
+    this.connection?.close(new ClosedError());
+    this.stopConnectionTimers();
+    this.tracker.close();
+    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    for (const request of this.waiting.drain()) request.fail(new ClosedError());
+    for (const waiter of this.connectedWaiters) waiter.reject(new ClosedError());
+    this.watches.notWatching('closed');
+  }
+
+  private boundedWait(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(resolve, timeoutMs);
+      promise.then(ignore, ignore).finally(() => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private ensureLoop(): void {
+    if (this.loop !== undefined || this.closing || this.primed) return;
+    this.loop = this.runLoop().finally(() => {
+      this.loop = undefined;
+      // A connection may have died between the handshake and this line.
+      if (!this.primed && !this.closing) this.ensureLoop();
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    let fullPasses = 0;
+    // Bounded by the client's life: close() ends it.
+    while (!this.closing && !this.primed) {
+      const outcome = await this.attempt(this.hosts.next());
+      if (outcome === 'connected' || this.closing) return;
+      if (outcome === 'expired') continue; // the next attempt opens a new session at once
+      if (this.hosts.cycleCompleted) await this.sleep(this.backoffMs(fullPasses++));
+    }
+  }
+
+  private backoffMs(fullPasses: number): number {
+    const capped = Math.min(
+      clientLimits.reconnectBackoffMaxMs,
+      clientLimits.reconnectBackoffBaseMs * 2 ** fullPasses,
+    );
+    return Math.floor(capped / 2 + (this.options.random ?? systemRandom).next() * (capped / 2));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        this.clock.clearTimeout(handle);
+        this.backoffTimer = undefined;
+        resolve();
+      };
+      const handle = this.clock.setTimeout(wake, ms);
+      this.backoffTimer = { handle, wake };
+    });
+  }
+
+  /** One connect attempt to `host`: resolves when the handshake succeeds or the attempt fails. */
+  private attempt(host: HostAddress): Promise<AttemptOutcome> {
+    const timeoutMs = Math.max(1, Math.floor(this.options.sessionTimeoutMs / this.hosts.size));
+    return new Promise<AttemptOutcome>((resolve) => {
+      let settled = false;
+      const finish = (outcome: AttemptOutcome): void => {
+        if (settled) return;
+        settled = true;
+        this.clock.clearTimeout(timer);
+        resolve(outcome);
+      };
+      const connection: Connection = new Connection({
+        host: host.host,
+        port: host.port,
+        frameBytesMax: this.options.frameBytesMax,
+        connectRequest: {
+          protocolVersion: 0,
+          lastZxidSeen: this.lastZxidSeen,
+          timeOut: this.options.sessionTimeoutMs,
+          sessionId: this.id,
+          passwd: this.password,
+          readOnly: this.options.canBeReadOnly,
+        },
+        listener: {
+          handshake: (response) => finish(this.onHandshake(connection, response)),
+          notification: (event, zxid) => this.onNotification(event, zxid),
+          zxidSeen: (zxid) => {
+            if (zxid > this.lastZxidSeen) this.lastZxidSeen = zxid;
+          },
+          authFailed: (err) => this.onAuthFailed(connection, err),
+          activity: () => {
+            if (connection === this.connection) this.heartbeat?.activity();
+          },
+          sent: () => {
+            if (connection === this.connection) this.heartbeat?.sent();
+          },
+          closed: () => {
+            if (!settled) finish('failed');
+            else this.onConnectionClosed(connection);
+          },
+        },
+      });
+      this.connection = connection;
+      const timer = this.clock.setTimeout(
+        () => connection.close(new Error('connect attempt timed out')),
+        timeoutMs,
+      );
+    });
+  }
+
+  private onHandshake(connection: Connection, response: ConnectResponse): AttemptOutcome {
+    if (this.closing) {
+      connection.close(new ClosedError());
+      return 'failed';
+    }
+    if (response.timeOut <= 0) {
+      this.endSession();
+      connection.close(new SessionExpiredError(undefined, { op: 'connect' }));
+      return 'expired';
+    }
+    const newSession = response.sessionId !== this.id;
+    this.id = response.sessionId;
+    this.password = Buffer.from(response.passwd);
+    this.negotiatedTimeoutMs = response.timeOut;
+    this.tracker.sessionTimeoutMs = response.timeOut;
+    this.heartbeat = new Heartbeat({
+      clock: this.clock,
+      sessionTimeoutMs: response.timeOut,
+      sendPing: () => connection.ping(),
+      onStale: () =>
+        connection.close(new Error('connection stale: nothing received for 2/3 of the session timeout')),
+    });
+    this.heartbeat.start();
+    this.prime(connection);
+    this.primed = true;
+    this.hosts.onConnected();
+    this.tracker.connected({ readOnly: response.readOnly === true, newSession });
+    for (const waiter of this.connectedWaiters) waiter.resolve();
+    return 'connected';
+  }
+
+  /** Auth, then SetWatches from the last zxid seen, then the waiting requests, in one write. */
+  private prime(connection: Connection): void {
+    for (const info of this.authInfo) {
+      const waiter = new ClientRequest<undefined>(OpCode.auth, undefined, undefined, undefined, undefined);
+      waiter.promise.catch(ignore);
+      connection.sendAuth({ type: 0, scheme: info.scheme, auth: toBuffer(info.auth) }, waiter);
+    }
+    const batches = planSetWatches(
+      this.watches.snapshot(),
+      this.lastZxidSeen,
+      Limits.setWatchesBytesMax,
+      (path) => this.toServerPath(path),
+    );
+    for (const batch of batches) {
+      const encode = batch.type === OpCode.setWatches ? encodeSetWatches : encodeSetWatches2;
+      const request = new ClientRequest<undefined, SetWatches2>(
+        batch.type,
+        undefined,
+        batch.record,
+        encode,
+        undefined,
+      );
+      request.promise.catch(ignore);
+      connection.send(request);
+    }
+    for (let request = this.waiting.shift(); request !== undefined; request = this.waiting.shift()) {
+      request.queuedAtMs = -1;
+      connection.send(request);
+    }
+    connection.flush();
+  }
+
+  private onNotification(event: WatcherEvent, zxid: bigint): void {
+    this.watches.dispatch(event.type, this.toClientPath(event.path), zxid);
+  }
+
+  private onAuthFailed(connection: Connection, err: number): void {
+    connection.close(new Error(`authentication failed (${err})`));
+    this.options.onFatal(new Error(`authentication failed with code ${err}`));
+  }
+
+  private onConnectionClosed(connection: Connection): void {
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    this.primed = false;
+    this.stopConnectionTimers();
+    if (this.closing) return;
+    this.tracker.disconnected();
+    this.ensureLoop();
+  }
+
+  private stopConnectionTimers(): void {
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
+  }
+
+  /**
+   * The session is over (expired on the server, or suspended past its timeout): forget its
+   * id so the next handshake opens a new one, fail what waited for it, tell one-shot watchers.
+   */
+  private endSession(): void {
+    this.id = 0n;
+    this.password = ZERO_PASSWORD;
+    for (const request of this.waiting.drain()) {
+      request.fail(new SessionExpiredError(undefined, { op: undefined, path: request.path }));
+    }
+    this.watches.notWatching('sessionExpired');
+    this.tracker.expired();
+  }
+
+  private armSweep(): void {
+    if (this.sweepTimer !== undefined) return;
+    const oldest = this.waiting.peek();
+    if (oldest === undefined) return;
+    const dueMs = oldest.queuedAtMs + this.options.connectionTimeoutMs - this.clock.now();
+    this.sweepTimer = this.clock.setTimeout(() => this.sweep(), Math.max(0, dueMs));
+  }
+
+  /** Fails requests that waited longer than the connection timeout (oldest first). */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.clock.now();
+    for (let request = this.waiting.peek(); request !== undefined; request = this.waiting.peek()) {
+      if (now - request.queuedAtMs < this.options.connectionTimeoutMs) break;
+      this.waiting.shift();
+      request.fail(
+        new ConnectionLossError(`no connection within ${this.options.connectionTimeoutMs} ms`, {
+          path: request.path,
+        }),
+      );
+    }
+    this.armSweep();
+  }
+}

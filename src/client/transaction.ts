@@ -1,0 +1,177 @@
+/**
+ * Transactions (ZooKeeper's multi): a builder of create/setData/delete/check ops committed
+ * atomically. Either every op applies, or none does and {@link TransactionError} reports each
+ * op's outcome (the failing op's error, `ok` before it, RuntimeInconsistency after it).
+ */
+import { TransactionError } from '../errors';
+import { CreateMode, isSequential, isTtl, OpCode } from '../protocol/constants';
+import type { Acl } from '../protocol/data';
+import { fromCode, ProtocolError, type ZooKeeperError } from '../protocol/errors';
+import type { MultiOp, MultiResult } from '../protocol/multi';
+import { validatePath } from '../protocol/paths';
+import type { NodeData, OperationError, OperationResult } from '../types';
+import { assert, unreachable } from '../util/assert';
+
+/** One op of a transaction, as the application wrote it (application paths). */
+export type TransactionOp =
+  | {
+      type: 'create';
+      path: string;
+      data: NodeData | null;
+      mode: CreateMode;
+      acl: readonly Acl[] | undefined;
+      ttlMs: number | undefined;
+    }
+  | { type: 'setData'; path: string; data: NodeData | null; version: number }
+  | { type: 'delete'; path: string; version: number }
+  | { type: 'check'; path: string; version: number };
+
+/** Options of a transaction's create. */
+export interface TransactionCreateOptions {
+  mode?: CreateMode;
+  acl?: readonly Acl[];
+  ttlMs?: number;
+}
+
+/** What a transaction needs from its client. */
+export interface TransactionPort {
+  commitTransaction(ops: readonly TransactionOp[]): Promise<OperationResult[]>;
+}
+
+/** Builds and commits one transaction. Every method validates its path at once. */
+export class Transaction {
+  private readonly ops: TransactionOp[] = [];
+  private committed = false;
+
+  constructor(private readonly port: TransactionPort) {}
+
+  /** The ops added so far. */
+  get size(): number {
+    return this.ops.length;
+  }
+
+  /** Adds a create. */
+  create(path: string, data: NodeData | null = null, options: TransactionCreateOptions = {}): this {
+    const mode = options.mode ?? CreateMode.PERSISTENT;
+    validatePath(path, isSequential(mode));
+    this.ops.push({ type: 'create', path, data, mode, acl: options.acl, ttlMs: options.ttlMs });
+    return this;
+  }
+
+  /** Adds a setData (`version` -1, the default, matches any). */
+  setData(path: string, data: NodeData | null, version = -1): this {
+    validatePath(path);
+    this.ops.push({ type: 'setData', path, data, version });
+    return this;
+  }
+
+  /** Adds a delete (`version` -1, the default, matches any). */
+  delete(path: string, version = -1): this {
+    validatePath(path);
+    this.ops.push({ type: 'delete', path, version });
+    return this;
+  }
+
+  /** Adds a version check: the transaction fails unless `path` has this data version. */
+  check(path: string, version: number): this {
+    validatePath(path);
+    this.ops.push({ type: 'check', path, version });
+    return this;
+  }
+
+  /**
+   * Commits: per-op results in order, or {@link TransactionError}. An empty transaction
+   * commits nothing and returns `[]`. A builder commits once.
+   */
+  async commit(): Promise<OperationResult[]> {
+    assert(!this.committed, 'a transaction commits once');
+    this.committed = true;
+    if (this.ops.length === 0) return [];
+    return this.port.commitTransaction(this.ops);
+  }
+}
+
+/** How a transaction's ops are mapped to the wire. */
+export interface MultiEncoding {
+  toServerPath(path: string): string;
+  toData(data: NodeData | null): Buffer | null;
+  defaultAcl: readonly Acl[];
+}
+
+/** The wire ops of a transaction. Creates use create2 (or createTTL / createContainer) for the Stat. */
+export function toMultiOps(ops: readonly TransactionOp[], encoding: MultiEncoding): MultiOp[] {
+  return ops.map((op): MultiOp => {
+    const path = encoding.toServerPath(op.path);
+    switch (op.type) {
+      case 'create': {
+        const request = {
+          path,
+          data: encoding.toData(op.data),
+          acl: [...(op.acl ?? encoding.defaultAcl)],
+          flags: op.mode,
+        };
+        if (isTtl(op.mode))
+          return { type: OpCode.createTTL, request: { ...request, ttl: BigInt(op.ttlMs ?? -1) } };
+        if (op.mode === CreateMode.CONTAINER) return { type: OpCode.createContainer, request };
+        return { type: OpCode.create2, request };
+      }
+      case 'setData':
+        return {
+          type: OpCode.setData,
+          request: { path, data: encoding.toData(op.data), version: op.version },
+        };
+      case 'delete':
+        return { type: OpCode.delete, request: { path, version: op.version } };
+      case 'check':
+        return { type: OpCode.check, request: { path, version: op.version } };
+      default:
+        return unreachable(op, 'transaction op type');
+    }
+  });
+}
+
+/**
+ * Maps a multi response to per-op results, or throws {@link TransactionError} when an op
+ * failed. `toClientPath` strips the chroot from created paths.
+ */
+export function toOperationResults(
+  ops: readonly TransactionOp[],
+  results: readonly MultiResult[],
+  toClientPath: (path: string) => string,
+): OperationResult[] {
+  if (results.length !== ops.length) {
+    throw new ProtocolError('bad-value', `multi answered ${results.length} results for ${ops.length} ops`);
+  }
+  const failedIndex = results.findIndex((result) => result.type === OpCode.error && result.err !== 0);
+  if (failedIndex >= 0) throw transactionError(ops, results, failedIndex);
+  return results.map((result, index): OperationResult => {
+    switch (result.type) {
+      case OpCode.create:
+        return { type: 'create', path: toClientPath(result.path), stat: undefined };
+      case OpCode.create2:
+        return { type: 'create', path: toClientPath(result.path), stat: result.stat };
+      case OpCode.setData:
+        return { type: 'setData', stat: result.stat };
+      case OpCode.delete:
+        return { type: 'delete' };
+      case OpCode.check:
+        return { type: 'check' };
+      default:
+        throw new ProtocolError('bad-value', `unexpected multi result type ${result.type} at op ${index}`);
+    }
+  });
+}
+
+function transactionError(
+  ops: readonly TransactionOp[],
+  results: readonly MultiResult[],
+  failedIndex: number,
+): TransactionError {
+  const errors = results.map((result, index): OperationError => {
+    if (result.type !== OpCode.error || result.err === 0) return { type: 'ok' };
+    return { type: 'error', error: fromCode(result.err, { op: ops[index]?.type, path: ops[index]?.path }) };
+  });
+  const failed = errors[failedIndex];
+  assert(failed !== undefined && failed.type === 'error', 'the failed op has an error');
+  return new TransactionError(errors, failedIndex, failed.error as ZooKeeperError);
+}

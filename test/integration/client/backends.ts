@@ -1,0 +1,106 @@
+/**
+ * The servers every client integration test runs against. Each test file iterates
+ * {@link backends} through {@link describeEachBackend}; adding the bundled server's
+ * `TestingServer` later is one more entry in the list.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { type ZooKitClient, ZooKit } from '../../../src/client/client';
+import type { ClientOptions } from '../../../src/types';
+import { describeApache, startApacheZooKeeper } from '../../support/apache';
+
+/** A running server a test talks to. */
+export interface TestServer {
+  readonly host: string;
+  readonly port: number;
+  readonly connectString: string;
+  stop(): Promise<void>;
+  /** Stops and starts it on the same port, keeping its data. */
+  restart(): Promise<void>;
+}
+
+/** Options a suite may ask of its server. */
+export interface TestServerOptions {
+  tickTime?: number;
+  minSessionTimeout?: number;
+  maxSessionTimeout?: number;
+}
+
+/** One kind of server. */
+export interface Backend {
+  readonly name: string;
+  /** `describe`, or a variant that skips/fails when the backend is not installed. */
+  readonly describe: (title: string, body: () => void) => void;
+  start(options?: TestServerOptions): Promise<TestServer>;
+  /** Stops the server process abruptly for fault tests (kill); default: `stop` semantics via restart. */
+}
+
+/** Apache ZooKeeper 3.8 from Debian's package. */
+export const apacheBackend: Backend = {
+  name: 'apache',
+  describe: describeApache,
+  start: (options = {}) => startApacheZooKeeper(options),
+};
+
+/** Every backend the client suite runs against. Add the bundled server here. */
+export const backends: readonly Backend[] = [apacheBackend];
+
+/** `describe` once per backend, titled `title [name]`. */
+export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
+  for (const backend of backends) backend.describe(`${title} [${backend.name}]`, () => body(backend));
+}
+
+/** A fresh namespace (`/zk-<uuid>`) for one test, created on the server. */
+export async function freshNamespace(server: TestServer): Promise<string> {
+  const namespace = `/zk-${randomUUID().slice(0, 8)}`;
+  const root = ZooKit.newClient(server.connectString, { sessionTimeoutMs: 6_000, connectionTimeoutMs: 10_000 });
+  try {
+    await root.start();
+    await root.create(namespace);
+  } finally {
+    await root.close();
+  }
+  return namespace;
+}
+
+/** A started client chrooted at `namespace`; the caller closes it. */
+export async function connectedClient(
+  server: TestServer,
+  namespace: string,
+  options: ClientOptions = {},
+): Promise<ZooKitClient> {
+  const client = ZooKit.newClient(`${server.connectString}${namespace}`, {
+    sessionTimeoutMs: 6_000,
+    connectionTimeoutMs: 10_000,
+    ...options,
+  });
+  await client.start();
+  expect(client.connected).toBe(true);
+  return client;
+}
+
+/** Waits until `predicate` holds, polling every 20 ms, failing after `timeoutMs`. */
+export async function eventually(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Rejects if `promise` does not settle within `timeoutMs`. */
+export function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
