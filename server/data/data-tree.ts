@@ -116,7 +116,13 @@ export class DataTree {
   private readonly ttlPaths = new Set<string>();
   private dataBytes = 0;
 
-  constructor() {
+  /**
+   * A tree holding the system nodes exactly as Apache creates them (all-zero stats, open
+   * ACL, `/zookeeper/config` world READ with aversion -1). `systemNodes: false` gives an
+   * empty tree for loading a snapshot into.
+   */
+  constructor(options: { systemNodes?: boolean } = {}) {
+    if (options.systemNodes === false) return;
     this.addSystemNode(SystemPath.root, OPEN_ACL_KEY);
     this.addSystemNode(SystemPath.zookeeper, OPEN_ACL_KEY);
     this.addSystemNode(SystemPath.quota, OPEN_ACL_KEY);
@@ -449,12 +455,15 @@ export class DataTree {
       this.columns.data[existing] = data === null ? null : data.toString('latin1');
       return;
     }
-    const { parent, name } = splitPath(normalized);
-    assert(this.slots.has(parent), `snapshot parent of ${normalized} comes first`);
+    assert(normalized === '/' || this.slots.has('/'), 'the snapshot root comes first');
     this.aclCache.addReference(aclKey);
     const slot = this.columns.allocate(stat, aclKey, data);
     this.slots.set(normalized, slot);
-    this.addChildName(parent, name);
+    if (normalized !== '/') {
+      const { parent, name } = splitPath(normalized);
+      assert(this.slots.has(parent), `snapshot parent of ${normalized} comes first`);
+      this.addChildName(parent, name);
+    }
     this.dataBytes += normalized.length + (data?.length ?? 0);
     this.track(normalized, stat.ephemeralOwner);
   }

@@ -1,0 +1,114 @@
+/**
+ * The PREP overlay (Apache's `outstandingChanges`): what every prepared-but-not-yet-applied
+ * write will have done to the nodes it touches. With group commit, write N+1 is prepared
+ * while write N awaits fsync, so PREP must validate against the tree *plus* this overlay.
+ * Records are discarded once the txn of their zxid has been applied to the tree.
+ */
+import type { Acl } from '../../src/protocol/data';
+import { assert } from '../../src/util/assert';
+import type { DataTree, NodeRecord } from './data-tree';
+
+/** One pending change: the node as it will be after the txn `zxid`, or `null` once deleted. */
+export interface PendingRecord {
+  zxid: bigint;
+  path: string;
+  node: NodeRecord | null;
+}
+
+/** Pending changes over a data tree, newest per path wins. */
+export class PendingChanges {
+  private readonly records: PendingRecord[] = [];
+  private readonly latest = new Map<string, PendingRecord>();
+  private touched: Map<string, PendingRecord | undefined> | undefined;
+
+  constructor(private readonly tree: DataTree) {}
+
+  /** Number of pending records (bounded by the writes in flight). */
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** The node at `path` as the pending writes leave it; `undefined` when it does not exist. */
+  get(path: string): NodeRecord | undefined {
+    const normalized = path === '' ? '/' : path;
+    const record = this.latest.get(normalized);
+    if (record !== undefined) return record.node ?? undefined;
+    return this.tree.node(normalized);
+  }
+
+  /** Records the node's state after txn `zxid` (`null` = deleted). */
+  put(zxid: bigint, path: string, node: NodeRecord | null): void {
+    const normalized = path === '' ? '/' : path;
+    const last = this.records[this.records.length - 1];
+    assert(last === undefined || last.zxid <= zxid, 'pending records arrive in zxid order');
+    if (this.touched !== undefined && !this.touched.has(normalized)) {
+      this.touched.set(normalized, this.latest.get(normalized));
+    }
+    const record = { zxid, path: normalized, node };
+    this.records.push(record);
+    this.latest.set(normalized, record);
+  }
+
+  /** Every pending record, oldest first (closeSession scans them for the session's ephemerals). */
+  all(): readonly PendingRecord[] {
+    return this.records;
+  }
+
+  /** Starts a multi: remembers each path's record before its first change, for rollback. */
+  beginMulti(): void {
+    assert(this.touched === undefined, 'multis do not nest');
+    this.touched = new Map();
+  }
+
+  /** Ends a multi, keeping its records. */
+  commitMulti(): void {
+    assert(this.touched !== undefined, 'a multi is open');
+    this.touched = undefined;
+  }
+
+  /** Drops every record of the failed multi `zxid` and restores what the paths showed before. */
+  rollbackMulti(zxid: bigint): void {
+    const touched = this.touched;
+    assert(touched !== undefined, 'a multi is open');
+    while (this.records.length > 0 && this.records[this.records.length - 1]?.zxid === zxid) {
+      this.records.pop();
+    }
+    for (const [path, previous] of touched) {
+      if (previous === undefined) this.latest.delete(path);
+      else this.latest.set(path, previous);
+    }
+    this.touched = new Map();
+  }
+
+  /** Forgets records of txns up to `zxid` now that the tree holds their effect. */
+  applied(zxid: bigint): void {
+    let drop = 0;
+    while (drop < this.records.length && (this.records[drop]?.zxid ?? 0n) <= zxid) {
+      const record = this.records[drop] as PendingRecord;
+      if (this.latest.get(record.path) === record) this.latest.delete(record.path);
+      drop += 1;
+    }
+    if (drop > 0) this.records.splice(0, drop);
+  }
+
+  /** Forgets everything (e.g. when a new leader starts preparing from its applied tree). */
+  clear(): void {
+    this.records.length = 0;
+    this.latest.clear();
+    this.touched = undefined;
+  }
+}
+
+/** A copy of `node` with changes, for a new pending record. */
+export function changedNode(
+  node: NodeRecord,
+  changes: Partial<NodeRecord['stat']> & { numChildren?: number; acl?: readonly Acl[]; data?: Buffer | null },
+): NodeRecord {
+  const { numChildren, acl, data, ...stat } = changes;
+  return {
+    stat: { ...node.stat, ...stat },
+    acl: acl ?? node.acl,
+    data: data === undefined ? node.data : data,
+    numChildren: numChildren ?? node.numChildren,
+  };
+}
