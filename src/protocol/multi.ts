@@ -19,7 +19,6 @@ import {
   decodeGetChildrenRequest,
   decodeGetDataRequest,
   decodeSetDataRequest,
-  type ErrorResponse,
   encodeCheckVersionRequest,
   encodeCreateRequest,
   encodeCreateTTLRequest,
