@@ -5,6 +5,12 @@
 import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../../src/util/assert';
+import type { StorageLogger } from './types';
+
+/** The default logger: warnings go to the console. */
+export const consoleStorageLogger: StorageLogger = {
+  warn: (message) => console.warn(`zookit storage: ${message}`),
+};
 
 /** What an fsync is for; lets tests count log fsyncs apart from snapshot or directory ones. */
 export type SyncPurpose = 'log' | 'snapshot' | 'state' | 'directory';

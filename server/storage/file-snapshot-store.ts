@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { assert } from '../../src/util/assert';
 import { crc32 } from './crc32';
 import {
+  consoleStorageLogger,
   defaultSyncFile,
   listZxidFiles,
   removeTempFiles,
@@ -184,7 +185,7 @@ export class FileSnapshotStore implements SnapshotStore {
         }
       } catch (error) {
         if (!(error instanceof StorageCorruptionError)) throw error;
-        this.options.logger?.warn(`skipping invalid snapshot: ${error.message}`);
+        (this.options.logger ?? consoleStorageLogger).warn(`skipping invalid snapshot: ${error.message}`);
         continue;
       }
       return { zxid: file.zxid, read: () => readSnapshotFile(file.path, file.zxid) };

@@ -11,6 +11,7 @@ import { type FileHandle, mkdir, open, readFile, unlink } from 'node:fs/promises
 import { performance } from 'node:perf_hooks';
 import { assert } from '../../src/util/assert';
 import {
+  consoleStorageLogger,
   defaultSyncFile,
   listZxidFiles,
   type SyncFile,
@@ -71,8 +72,6 @@ const defaults = {
   fsyncWarningMs: 1000,
 } as const;
 
-const consoleLogger: StorageLogger = { warn: (message) => console.warn(`zookit storage: ${message}`) };
-
 /** The file-backed {@link TxnLogStore}. Open it with {@link FileTxnLog.open}, which also repairs a torn tail. */
 export class FileTxnLog implements TxnLogStore {
   private readonly syncFile: SyncFile;
@@ -95,7 +94,7 @@ export class FileTxnLog implements TxnLogStore {
     lastZxid: bigint,
   ) {
     this.syncFile = options.syncFile ?? defaultSyncFile;
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = options.logger ?? consoleStorageLogger;
     this.limits = { ...defaults, ...withoutUndefined(options) };
     this.lastAppendedZxid = lastZxid;
     this.lastDurableZxid = lastZxid;
@@ -109,7 +108,7 @@ export class FileTxnLog implements TxnLogStore {
   static async open(options: FileTxnLogOptions): Promise<FileTxnLog> {
     await mkdir(options.directory, { recursive: true });
     const files = await listZxidFiles(options.directory, 'log');
-    const logger = options.logger ?? consoleLogger;
+    const logger = options.logger ?? consoleStorageLogger;
     const syncFile = options.syncFile ?? defaultSyncFile;
     const segments: Segment[] = [];
     let lastZxid = 0n;

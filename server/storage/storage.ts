@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { assert } from '../../src/util/assert';
 import { lockDataDir } from './data-dir-lock';
-import { defaultSyncFile, type SyncFile } from './disk';
+import { consoleStorageLogger, defaultSyncFile, type SyncFile } from './disk';
 import { FileSnapshotStore } from './file-snapshot-store';
 import { FileTxnLog, type FileTxnLogOptions } from './file-txn-log';
 import { MemoryDisk, MemorySnapshotStore, MemoryStateStore, MemoryTxnLog } from './memory-storage';
@@ -61,8 +61,6 @@ export interface MemoryStorageOptions extends StoragePolicyOptions {
 /** Bounds the wait loop of takeSnapshot; far above any real queue of background snapshots. */
 const SNAPSHOT_WAITS_MAX = 1000;
 
-const consoleLogger: StorageLogger = { warn: (message) => console.warn(`zookit storage: ${message}`) };
-
 interface StorageParts {
   readonly log: TxnLogStore;
   readonly snapshots: SnapshotStore;
@@ -77,7 +75,7 @@ interface StorageParts {
  */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const logDir = options.dataLogDir ?? options.dataDir;
-  const logger = options.logger ?? consoleLogger;
+  const logger = options.logger ?? consoleStorageLogger;
   const syncFile = options.syncFile ?? defaultSyncFile;
   await mkdir(options.dataDir, { recursive: true });
   await mkdir(logDir, { recursive: true });
@@ -110,7 +108,7 @@ export async function openMemoryStorage(options: MemoryStorageOptions = {}): Pro
       disk.inUse = false;
     },
   };
-  return new StorageEngine(parts, options, options.logger ?? consoleLogger);
+  return new StorageEngine(parts, options, options.logger ?? consoleStorageLogger);
 }
 
 /** Recovery, snapshot scheduling and autopurge over any log/snapshot/state stores. */

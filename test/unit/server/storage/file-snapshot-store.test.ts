@@ -2,7 +2,12 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crc32, FileSnapshotStore, StorageCorruptionError } from '../../../../server/storage';
+import {
+  crc32,
+  FileSnapshotStore,
+  StorageCorruptionError,
+  type StoredSnapshot,
+} from '../../../../server/storage';
 import { crc32Portable } from '../../../../server/storage/crc32';
 import { collect, makeTempDir, recordingLogger } from './helpers';
 
@@ -13,6 +18,12 @@ beforeEach(async () => {
 afterEach(async () => {
   await dir.remove();
 });
+
+/** The chunks of a snapshot that must exist. */
+function readLatest(latest: StoredSnapshot | undefined): AsyncIterable<Buffer> {
+  expect(latest).toBeDefined();
+  return (latest as StoredSnapshot).read();
+}
 
 async function* slowChunks(count: number): AsyncIterable<Buffer> {
   for (let index = 0; index < count; index++) {
@@ -30,7 +41,7 @@ describe('file snapshot store', () => {
     expect((await readdir(dir.path)).sort()).toEqual(['snapshot.100000005', 'snapshot.100000009']);
     const latest = await store.latest();
     expect(latest?.zxid).toBe(0x1_0000_0009n);
-    const chunks = await collect(latest?.read() ?? []);
+    const chunks = await collect(readLatest(latest));
     expect(chunks.length).toBe(25);
     // Buffer.equals: vitest's deep equality walks big buffers byte by byte, far too slowly.
     const intact = chunks.map((chunk, index) => chunk.equals(Buffer.alloc(100_000 + index, index)));
@@ -44,11 +55,11 @@ describe('file snapshot store', () => {
     await store.write(20n, [Buffer.from('newer'), Buffer.alloc(5000, 7)]);
     const newest = join(dir.path, 'snapshot.14');
     const bytes = await readFile(newest);
-    bytes[2000] ^= 0x10;
+    bytes.writeUInt8(bytes.readUInt8(2000) ^ 0x10, 2000);
     await writeFile(newest, bytes);
     const latest = await store.latest();
     expect(latest?.zxid).toBe(10n);
-    expect(await collect(latest?.read() ?? [])).toEqual([Buffer.from('older')]);
+    expect(await collect(readLatest(latest))).toEqual([Buffer.from('older')]);
     expect(logger.warnings).toEqual([
       `skipping invalid snapshot: corrupt storage file ${newest} at offset ${bytes.length - 4}: snapshot checksum mismatch`,
     ]);
@@ -73,9 +84,9 @@ describe('file snapshot store', () => {
     const latest = await store.latest();
     const path = join(dir.path, 'snapshot.5');
     const bytes = await readFile(path);
-    bytes[0] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(0) ^ 0xff, 0);
     await writeFile(path, bytes);
-    await expect(collect(latest?.read() ?? [])).rejects.toBeInstanceOf(StorageCorruptionError);
+    await expect(collect(readLatest(latest))).rejects.toBeInstanceOf(StorageCorruptionError);
   });
 
   it('leaves no file behind when the chunk stream fails, and removes stale temp files on open', async () => {

@@ -181,7 +181,8 @@ describe('file txn log: recovery of damaged files', () => {
     const path = await writeEntries(5);
     const bytes = await readFile(path);
     const damagedOffset = entryOffset(3);
-    bytes[damagedOffset + ENTRY_HEADER_BYTES + 2] ^= 0x01;
+    const flipped = damagedOffset + ENTRY_HEADER_BYTES + 2;
+    bytes.writeUInt8(bytes.readUInt8(flipped) ^ 0x01, flipped);
     await writeFile(path, bytes);
     const error = await openLog().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StorageCorruptionError);
@@ -200,7 +201,7 @@ describe('file txn log: recovery of damaged files', () => {
     await writer.close();
     const older = join(dir.path, 'log.1');
     const bytes = await readFile(older);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     await writeFile(older, bytes);
     await expect(openLog()).rejects.toMatchObject({
       name: 'StorageCorruptionError',
