@@ -11,13 +11,12 @@
  * ```
  */
 import { clientDefaults, clientLimits } from '../defaults';
-import { AbortError, ClosedError } from '../errors';
-import { CreateMode, isEphemeral, isSequential, OpCode, WatcherType } from '../protocol/constants';
+import { ClosedError } from '../errors';
+import { CreateMode, isEphemeral, isSequential, OpCode } from '../protocol/constants';
 import { type Acl, Ids, type Stat } from '../protocol/data';
 import { NoNodeError } from '../protocol/errors';
 import { decodeMultiResponse, encodeMultiRequest, type MultiRequest } from '../protocol/multi';
-import { nodeName, parentPath, validatePath } from '../protocol/paths';
-import type { Reader } from '../protocol/reader';
+import { parentPath, validatePath } from '../protocol/paths';
 import * as records from '../protocol/records';
 import type {
   AuthInfo,
@@ -37,24 +36,24 @@ import type {
   RemoveWatchesOptions,
   SetDataOptions,
   WatchCallback,
-  WatchEvent,
   Watched,
   WatcherKind,
 } from '../types';
 import { parseConnectString } from './connect-string';
-import { type BodyDecoder, type BodyEncoder, ClientRequest } from './connection';
 import type { ConnectionState } from './connection-state';
 import { eventIterator, TypedEventEmitter } from './events';
 import {
-  createRequestFor,
-  decodeAnyCreate,
   deleteChildren,
   ensureParents,
-  fromData,
+  OperationRunner,
+  readChildren,
+  readData,
+  readStat,
   toData,
+  watchTarget,
 } from './operations';
 import { findProtectedNode, newProtectionId, protectedPath, protectedPrefix } from './protection';
-import { ExponentialBackoffRetry, isRetryableError, type RetryPolicy, withRetry } from './retry-policy';
+import { ExponentialBackoffRetry, isRetryableError, type RetryPolicy } from './retry-policy';
 import { Session } from './session';
 import { Transaction, type TransactionOp, toMultiOps, toOperationResults } from './transaction';
 import { openPersistentWatch, type WatchTable, watcherTypeOf } from './watch-manager';
@@ -78,6 +77,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** The options in force, defaults filled in. */
   readonly options: Readonly<ResolvedOptions>;
   private readonly session: Session;
+  private readonly ops: OperationRunner;
   private readonly isRetryable: (error: unknown) => boolean;
   private readonly backgroundTasks = new Set<Promise<void>>();
   private closePromise: Promise<void> | undefined;
@@ -104,6 +104,12 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
       },
       onWatcherError: (error) => this.emitSafely('error', error),
     });
+    this.ops = new OperationRunner(
+      this.session,
+      this.options.retryPolicy,
+      this.isRetryable,
+      this.options.defaultAcl,
+    );
   }
 
   private emitSafely<K extends 'stateChanged' | 'error'>(event: K, ...args: ClientEvents[K]): void {
@@ -165,7 +171,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
 
   /** Runs `operation` under the client's retry policy (for your own sequences of operations). */
   retry<T>(operation: (attempt: number) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
-    return this.retrying((attempt) => operation(attempt + 1), options.signal);
+    return this.ops.retrying((attempt) => operation(attempt + 1), options.signal);
   }
 
   // -------------------------------------------------------------------------------------
@@ -196,10 +202,10 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     const bytes = toData(data);
     const protectionId = options.protection === true ? newProtectionId() : undefined;
     const target = protectionId === undefined ? path : protectedPath(path, protectionId);
-    return this.retrying(async (attempt) => {
+    return this.ops.retrying(async (attempt) => {
       if (protectionId !== undefined && attempt > 0) {
         const found = await findProtectedNode(
-          this.lookupPort(),
+          this.ops.lookupPort(),
           parentPath(target),
           protectedPrefix(protectionId),
           isEphemeral(mode),
@@ -207,38 +213,15 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
         if (found !== undefined) return found;
       }
       try {
-        return await this.createOnce(target, bytes, options, mode, withStat);
+        return await this.ops.createOnce(target, bytes, options, mode, withStat);
       } catch (error) {
         const parents =
           options.creatingParentsIfNeeded === true || options.creatingParentContainersIfNeeded === true;
         if (!(error instanceof NoNodeError) || !parents) throw error;
-        await ensureParents(this.treePort(), target, options.creatingParentContainersIfNeeded === true);
-        return this.createOnce(target, bytes, options, mode, withStat);
+        await ensureParents(this.ops.treePort(), target, options.creatingParentContainersIfNeeded === true);
+        return this.ops.createOnce(target, bytes, options, mode, withStat);
       }
     }, options.signal);
-  }
-
-  private createOnce(
-    path: string,
-    data: Buffer | null,
-    options: CreateOptions,
-    mode: CreateMode,
-    withStat: boolean,
-  ): Promise<{ path: string; stat: Stat | undefined }> {
-    const acl = [...(options.acl ?? this.options.defaultAcl)];
-    const request = createRequestFor(
-      this.session.toServerPath(path),
-      data,
-      acl,
-      mode,
-      options.ttlMs,
-      withStat,
-    );
-    const decode = decodeAnyCreate(request.type);
-    return this.call(request.type, path, request.body, request.encode, (reader) => {
-      const created = decode(reader);
-      return { path: this.session.toClientPath(created.path), stat: created.stat };
-    });
   }
 
   // -------------------------------------------------------------------------------------
@@ -250,10 +233,10 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   async getData(path: string, options: ReadOptions = {}): Promise<DataResult | (DataResult & Watched)> {
     validatePath(path);
     const { watcher, watched } = watchTarget(options.watch);
-    const result = await this.retrying(() => {
+    const result = await this.ops.retrying(() => {
       const serverPath = this.session.toServerPath(path);
-      const onReply = this.registerOn(path, watcher, 'data', undefined);
-      return this.call(
+      const onReply = this.ops.registerOn(path, watcher, 'data', undefined);
+      return this.ops.call(
         OpCode.getData,
         path,
         { path: serverPath, watch: watcher !== undefined },
@@ -274,11 +257,11 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   ): Promise<Stat | null | ({ stat: Stat | null } & Watched)> {
     validatePath(path);
     const { watcher, watched } = watchTarget(options.watch);
-    const stat = await this.retrying(async () => {
+    const stat = await this.ops.retrying(async () => {
       const serverPath = this.session.toServerPath(path);
-      const onReply = this.registerOn(path, watcher, 'data', 'exist');
+      const onReply = this.ops.registerOn(path, watcher, 'data', 'exist');
       try {
-        return await this.call(
+        return await this.ops.call(
           OpCode.exists,
           path,
           { path: serverPath, watch: watcher !== undefined },
@@ -308,11 +291,11 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     validatePath(path);
     const { watcher, watched } = watchTarget(options.watch);
     const withStat = options.withStat === true || watched !== undefined;
-    const result = await this.retrying((): Promise<string[] | ChildrenResult> => {
+    const result = await this.ops.retrying((): Promise<string[] | ChildrenResult> => {
       const body = { path: this.session.toServerPath(path), watch: watcher !== undefined };
-      const onReply = this.registerOn(path, watcher, 'child', undefined);
+      const onReply = this.ops.registerOn(path, watcher, 'child', undefined);
       if (withStat) {
-        return this.call(
+        return this.ops.call(
           OpCode.getChildren2,
           path,
           body,
@@ -321,7 +304,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
           onReply,
         );
       }
-      return this.call(
+      return this.ops.call(
         OpCode.getChildren,
         path,
         body,
@@ -337,9 +320,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** The node's ACL and Stat. */
   getACL(path: string, options: { signal?: AbortSignal } = {}): Promise<{ acl: Acl[]; stat: Stat }> {
     validatePath(path);
-    return this.retrying(
+    return this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.getACL,
           path,
           { path: this.session.toServerPath(path) },
@@ -353,9 +336,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** Number of all descendants of `path` (not only children). */
   getAllChildrenNumber(path: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     validatePath(path);
-    return this.retrying(
+    return this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.getAllChildrenNumber,
           path,
           { path: this.session.toServerPath(path) },
@@ -369,9 +352,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** This session's ephemeral nodes whose path starts with `prefixPath` (default all), chroot stripped. */
   getEphemerals(prefixPath = '/', options: { signal?: AbortSignal } = {}): Promise<string[]> {
     validatePath(prefixPath);
-    return this.retrying(
+    return this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.getEphemerals,
           prefixPath,
           { prefixPath: this.session.toServerPath(prefixPath) },
@@ -387,9 +370,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
 
   /** The identities this connection holds (`whoAmI`). */
   whoAmI(options: { signal?: AbortSignal } = {}): Promise<ClientInfo[]> {
-    return this.retrying(
+    return this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.whoAmI,
           undefined,
           undefined,
@@ -403,7 +386,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** The ensemble's dynamic configuration (`/zookeeper/config`, read outside the chroot). */
   getConfig(options: ReadOptions<false | WatchCallback> = {}): Promise<DataResult> {
     const watcher = typeof options.watch === 'function' ? options.watch : undefined;
-    return this.retrying(() => {
+    return this.ops.retrying(() => {
       const onReply =
         watcher === undefined
           ? undefined
@@ -411,7 +394,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
               if (err === 0) this.session.watches.add('data', records.CONFIG_NODE_PATH, watcher);
             };
       const body = { path: records.CONFIG_NODE_PATH, watch: watcher !== undefined };
-      return this.call(
+      return this.ops.call(
         OpCode.getData,
         records.CONFIG_NODE_PATH,
         body,
@@ -430,9 +413,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     validatePath(path);
     const bytes = toData(data);
     const version = options.version ?? -1;
-    return this.retrying(
+    return this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.setData,
           path,
           { path: this.session.toServerPath(path), data: bytes, version },
@@ -447,9 +430,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   setACL(path: string, acl: readonly Acl[], options: SetDataOptions = {}): Promise<Stat> {
     validatePath(path);
     const version = options.version ?? -1;
-    return this.retrying(
+    return this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.setACL,
           path,
           { path: this.session.toServerPath(path), acl: [...acl], version },
@@ -469,25 +452,15 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     validatePath(path);
     const version = options.version ?? -1;
     const once = async (): Promise<void> => {
-      if (options.deletingChildrenIfNeeded === true) await deleteChildren(this.treePort(), path);
-      await this.deleteOnce(path, version);
+      if (options.deletingChildrenIfNeeded === true) await deleteChildren(this.ops.treePort(), path);
+      await this.ops.deleteOnce(path, version);
     };
     try {
-      await this.retrying(once, options.signal);
+      await this.ops.retrying(once, options.signal);
     } catch (error) {
       if (options.guaranteed === true && this.isRetryable(error)) this.guaranteeDelete(once);
       throw error;
     }
-  }
-
-  private deleteOnce(path: string, version: number): Promise<void> {
-    return this.call(
-      OpCode.delete,
-      path,
-      { path: this.session.toServerPath(path), version },
-      records.encodeDeleteRequest,
-      undefined,
-    );
   }
 
   private guaranteeDelete(once: () => Promise<void>): void {
@@ -512,9 +485,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** Waits until the server this client talks to has caught up with the leader. */
   async sync(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     validatePath(path);
-    await this.retrying(
+    await this.ops.retrying(
       () =>
-        this.call(
+        this.ops.call(
           OpCode.sync,
           path,
           { path: this.session.toServerPath(path) },
@@ -537,8 +510,8 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
       defaultAcl: this.options.defaultAcl,
     };
     const request: MultiRequest = { ops: toMultiOps(ops, encoding) };
-    return this.retrying(async () => {
-      const response = await this.call(
+    return this.ops.retrying(async () => {
+      const response = await this.ops.call(
         OpCode.multi,
         undefined,
         request,
@@ -585,8 +558,8 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   }
 
   private sendWatchCommand(type: number, path: string, kind: WatcherKind): Promise<void> {
-    return this.retrying(() =>
-      this.call(
+    return this.ops.retrying(() =>
+      this.ops.call(
         type,
         path,
         { path: this.session.toServerPath(path), type: watcherTypeOf(kind) },
@@ -606,8 +579,8 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
       count: (table: WatchTable, path: string) => this.session.watches.count(table, path),
       addWatch: async (path: string, mode: number, onReply: (err: number) => void): Promise<void> => {
         const body = { path: this.session.toServerPath(path), mode };
-        await this.retrying(() =>
-          this.call(OpCode.addWatch, path, body, records.encodeAddWatchRequest, undefined, onReply),
+        await this.ops.retrying(() =>
+          this.ops.call(OpCode.addWatch, path, body, records.encodeAddWatchRequest, undefined, onReply),
         );
       },
       removeWatch: (path: string, recursive: boolean) =>
@@ -635,132 +608,6 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
 
   // -------------------------------------------------------------------------------------
   // Plumbing
-
-  private call<T, B>(
-    type: number,
-    path: string | undefined,
-    body: B,
-    encode: BodyEncoder<B> | undefined,
-    decode: BodyDecoder<T>,
-    onReply?: (err: number, value: T | undefined) => void,
-  ): Promise<T> {
-    return this.session.submit(new ClientRequest<T, B>(type, path, body, encode, decode, onReply));
-  }
-
-  /** Registers `watcher` on `path` when the read succeeds (or, for exists, when the node is missing). */
-  private registerOn(
-    path: string,
-    watcher: WatchCallback | undefined,
-    onSuccess: WatchTable,
-    onNoNode: WatchTable | undefined,
-  ): ((err: number) => void) | undefined {
-    if (watcher === undefined) return undefined;
-    return (err) => {
-      if (err === 0) this.session.watches.add(onSuccess, path, watcher);
-      else if (err === NO_NODE && onNoNode !== undefined) this.session.watches.add(onNoNode, path, watcher);
-    };
-  }
-
-  /**
-   * Runs `operation` (0-based attempt) with the retry policy. The first attempt runs
-   * directly; p-retry's machinery is entered only after a retryable failure, which is then
-   * handed to `withRetry` as its first attempt so the policy sees the right counts.
-   */
-  private async retrying<T>(operation: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw new AbortError({ cause: signal.reason });
-    try {
-      return await operation(0);
-    } catch (error) {
-      if (!this.isRetryable(error) || this.session.closed) throw error;
-      try {
-        return await withRetry(
-          this.options.retryPolicy,
-          (attempt) => (attempt === 1 ? Promise.reject(error) : operation(attempt - 1)),
-          {
-            isRetryable: this.isRetryable,
-            ...(signal === undefined ? {} : { signal }),
-          },
-        );
-      } catch (final) {
-        if (signal?.aborted) throw new AbortError({ cause: signal.reason });
-        throw final;
-      }
-    }
-  }
-
-  private lookupPort() {
-    return {
-      sessionId: this.session.sessionId,
-      getChildren: (path: string) =>
-        this.call(
-          OpCode.getChildren,
-          path,
-          { path: this.session.toServerPath(path), watch: false },
-          records.encodeGetChildrenRequest,
-          readChildren,
-        ),
-      exists: async (path: string) => {
-        try {
-          return await this.call(
-            OpCode.exists,
-            path,
-            { path: this.session.toServerPath(path), watch: false },
-            records.encodeExistsRequest,
-            readStat,
-          );
-        } catch (error) {
-          if (error instanceof NoNodeError) return null;
-          throw error;
-        }
-      },
-      delete: (path: string) => this.deleteOnce(path, -1),
-    };
-  }
-
-  private treePort() {
-    return {
-      createParent: async (path: string, container: boolean) => {
-        const mode = container ? CreateMode.CONTAINER : CreateMode.PERSISTENT;
-        await this.createOnce(path, null, {}, mode, container);
-      },
-      getChildren: (path: string) =>
-        this.call(
-          OpCode.getChildren,
-          path,
-          { path: this.session.toServerPath(path), watch: false },
-          records.encodeGetChildrenRequest,
-          readChildren,
-        ),
-      deleteNode: (path: string, version: number) => this.deleteOnce(path, version),
-    };
-  }
-}
-
-const NO_NODE = -101;
-
-function readData(reader: Reader): DataResult {
-  const response = records.decodeGetDataResponse(reader);
-  return { data: fromData(response.data), stat: response.stat };
-}
-function readStat(reader: Reader): Stat {
-  return records.decodeExistsResponse(reader).stat;
-}
-function readChildren(reader: Reader): string[] {
-  return records.decodeGetChildrenResponse(reader).children;
-}
-
-/** A read's watch option as a callback, plus the promise returned for `watch: true`. */
-function watchTarget(watch: ReadOptions['watch']): {
-  watcher: WatchCallback | undefined;
-  watched: Promise<WatchEvent> | undefined;
-} {
-  if (typeof watch === 'function') return { watcher: watch, watched: undefined };
-  if (watch !== true) return { watcher: undefined, watched: undefined };
-  let watcher: WatchCallback = () => {};
-  const watched = new Promise<WatchEvent>((resolve) => {
-    watcher = resolve;
-  });
-  return { watcher, watched };
 }
 
 function resolveOptions(options: ClientOptions): ResolvedOptions {

@@ -4,11 +4,13 @@
  * `creatingParentsIfNeeded` and `deletingChildrenIfNeeded`.
  */
 import { clientLimits } from '../defaults';
+import { AbortError } from '../errors';
 import { CreateMode, isTtl, Limits, OpCode } from '../protocol/constants';
-import type { Stat } from '../protocol/data';
+import type { Acl, Stat } from '../protocol/data';
 import { BadArgumentsError, NodeExistsError, NoNodeError, NotEmptyError } from '../protocol/errors';
 import { joinPath, parentPath } from '../protocol/paths';
 import type { Reader } from '../protocol/reader';
+import * as records from '../protocol/records';
 import {
   type CreateRequest,
   type CreateTTLRequest,
@@ -17,9 +19,12 @@ import {
   encodeCreateRequest,
   encodeCreateTTLRequest,
 } from '../protocol/records';
-import type { NodeData } from '../types';
+import type { CreateOptions, DataResult, NodeData, ReadOptions, WatchCallback, WatchEvent } from '../types';
 import { assert } from '../util/assert';
-import type { BodyEncoder } from './connection';
+import { type BodyDecoder, type BodyEncoder, ClientRequest } from './connection';
+import { type RetryPolicy, withRetry } from './retry-policy';
+import type { Session } from './session';
+import type { WatchTable } from './watch-manager';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -130,4 +135,173 @@ async function deleteIgnoringMissing(port: TreePort, path: string, depth: number
     }
   }
   await port.deleteNode(path, -1);
+}
+
+/** Runs requests for the client: retries, chroot, watch registration, and the tree walks' ports. */
+export class OperationRunner {
+  constructor(
+    private readonly session: Session,
+    private readonly retryPolicy: RetryPolicy,
+    readonly isRetryable: (error: unknown) => boolean,
+    private readonly defaultAcl: readonly Acl[],
+  ) {}
+
+  createOnce(
+    path: string,
+    data: Buffer | null,
+    options: CreateOptions,
+    mode: CreateMode,
+    withStat: boolean,
+  ): Promise<{ path: string; stat: Stat | undefined }> {
+    const acl = [...(options.acl ?? this.defaultAcl)];
+    const request = createRequestFor(
+      this.session.toServerPath(path),
+      data,
+      acl,
+      mode,
+      options.ttlMs,
+      withStat,
+    );
+    const decode = decodeAnyCreate(request.type);
+    return this.call(request.type, path, request.body, request.encode, (reader) => {
+      const created = decode(reader);
+      return { path: this.session.toClientPath(created.path), stat: created.stat };
+    });
+  }
+
+  deleteOnce(path: string, version: number): Promise<void> {
+    return this.call(
+      OpCode.delete,
+      path,
+      { path: this.session.toServerPath(path), version },
+      records.encodeDeleteRequest,
+      undefined,
+    );
+  }
+
+  call<T, B>(
+    type: number,
+    path: string | undefined,
+    body: B,
+    encode: BodyEncoder<B> | undefined,
+    decode: BodyDecoder<T>,
+    onReply?: (err: number, value: T | undefined) => void,
+  ): Promise<T> {
+    return this.session.submit(new ClientRequest<T, B>(type, path, body, encode, decode, onReply));
+  }
+
+  /** Registers `watcher` on `path` when the read succeeds (or, for exists, when the node is missing). */
+  registerOn(
+    path: string,
+    watcher: WatchCallback | undefined,
+    onSuccess: WatchTable,
+    onNoNode: WatchTable | undefined,
+  ): ((err: number) => void) | undefined {
+    if (watcher === undefined) return undefined;
+    return (err) => {
+      if (err === 0) this.session.watches.add(onSuccess, path, watcher);
+      else if (err === NO_NODE && onNoNode !== undefined) this.session.watches.add(onNoNode, path, watcher);
+    };
+  }
+
+  /**
+   * Runs `operation` (0-based attempt) with the retry policy. The first attempt runs
+   * directly; p-retry's machinery is entered only after a retryable failure, which is then
+   * handed to `withRetry` as its first attempt so the policy sees the right counts.
+   */
+  async retrying<T>(operation: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+    try {
+      return await operation(0);
+    } catch (error) {
+      if (!this.isRetryable(error) || this.session.closed) throw error;
+      try {
+        return await withRetry(
+          this.retryPolicy,
+          (attempt) => (attempt === 1 ? Promise.reject(error) : operation(attempt - 1)),
+          {
+            isRetryable: this.isRetryable,
+            ...(signal === undefined ? {} : { signal }),
+          },
+        );
+      } catch (final) {
+        if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+        throw final;
+      }
+    }
+  }
+
+  lookupPort() {
+    return {
+      sessionId: this.session.sessionId,
+      getChildren: (path: string) =>
+        this.call(
+          OpCode.getChildren,
+          path,
+          { path: this.session.toServerPath(path), watch: false },
+          records.encodeGetChildrenRequest,
+          readChildren,
+        ),
+      exists: async (path: string) => {
+        try {
+          return await this.call(
+            OpCode.exists,
+            path,
+            { path: this.session.toServerPath(path), watch: false },
+            records.encodeExistsRequest,
+            readStat,
+          );
+        } catch (error) {
+          if (error instanceof NoNodeError) return null;
+          throw error;
+        }
+      },
+      delete: (path: string) => this.deleteOnce(path, -1),
+    };
+  }
+
+  treePort() {
+    return {
+      createParent: async (path: string, container: boolean) => {
+        const mode = container ? CreateMode.CONTAINER : CreateMode.PERSISTENT;
+        await this.createOnce(path, null, {}, mode, container);
+      },
+      getChildren: (path: string) =>
+        this.call(
+          OpCode.getChildren,
+          path,
+          { path: this.session.toServerPath(path), watch: false },
+          records.encodeGetChildrenRequest,
+          readChildren,
+        ),
+      deleteNode: (path: string, version: number) => this.deleteOnce(path, version),
+    };
+  }
+}
+
+const NO_NODE = -101;
+
+export function readData(reader: Reader): DataResult {
+  const response = records.decodeGetDataResponse(reader);
+  return { data: fromData(response.data), stat: response.stat };
+}
+export function readStat(reader: Reader): Stat {
+  return records.decodeExistsResponse(reader).stat;
+}
+export function readChildren(reader: Reader): string[] {
+  return records.decodeGetChildrenResponse(reader).children;
+}
+
+/** A read's watch option as a callback, plus the promise returned for `watch: true`. */
+export function watchTarget(watch: ReadOptions['watch']): {
+  watcher: WatchCallback | undefined;
+  watched: Promise<WatchEvent> | undefined;
+} {
+  if (typeof watch === 'function') return { watcher: watch, watched: undefined };
+  if (watch !== true) return { watcher: undefined, watched: undefined };
+  let watcher: WatchCallback = () => {};
+  const watched = new Promise<WatchEvent>((resolve) => {
+    watcher = resolve;
+  });
+  return { watcher, watched };
 }
