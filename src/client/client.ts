@@ -14,7 +14,7 @@ import { clientDefaults, clientLimits } from '../defaults';
 import { ClosedError } from '../errors';
 import { CreateMode, isEphemeral, isSequential, OpCode } from '../protocol/constants';
 import { type Acl, Ids, type Stat } from '../protocol/data';
-import { NoNodeError } from '../protocol/errors';
+import { MarshallingError, NoNodeError } from '../protocol/errors';
 import { decodeMultiResponse, encodeMultiRequest, type MultiRequest } from '../protocol/multi';
 import { parentPath, validatePath } from '../protocol/paths';
 import * as records from '../protocol/records';
@@ -569,6 +569,24 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     );
   }
 
+  /**
+   * Removes this session's persistent watch on `path` from the server. Servers before 3.9
+   * know no persistent watcher types (MARSHALLINGERROR); there `any` removes it, but also
+   * the session's one-shot watches on the path, so it is used only when none is left.
+   */
+  private async removePersistentWatch(path: string, recursive: boolean): Promise<void> {
+    try {
+      await this.sendWatchCommand(
+        OpCode.removeWatches,
+        path,
+        recursive ? 'persistentRecursive' : 'persistent',
+      );
+    } catch (error) {
+      if (!(error instanceof MarshallingError) || this.session.watches.hasKind(path, 'any')) throw error;
+      await this.sendWatchCommand(OpCode.removeWatches, path, 'any');
+    }
+  }
+
   /** The narrow view persistent watches need. */
   private watchPort() {
     return {
@@ -583,8 +601,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
           this.ops.call(OpCode.addWatch, path, body, records.encodeAddWatchRequest, undefined, onReply),
         );
       },
-      removeWatch: (path: string, recursive: boolean) =>
-        this.sendWatchCommand(OpCode.removeWatches, path, recursive ? 'persistentRecursive' : 'persistent'),
+      removeWatch: (path: string, recursive: boolean) => this.removePersistentWatch(path, recursive),
       closed: () => this.session.closed,
     };
   }

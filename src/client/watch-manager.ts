@@ -323,14 +323,19 @@ export function openPersistentWatch(
     if (event.type === 'NotWatching' || event.type === 'PersistentWatchRemoved') endSource();
   };
   let pushEvent: (event: WatchEvent) => void = () => {};
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
+  let closing: Promise<void> | undefined;
+  const removeEverywhere = async (): Promise<void> => {
     endSource();
     const removed = port.remove(table, path, watcher);
     if (!removed || port.count(table, path) > 0 || port.closed()) return;
     // Best effort: if the server cannot be told now, the watch is not re-added on reconnect.
     await port.removeWatch(path, recursive).catch(() => {});
+  };
+  /** Every call returns the same promise: the removal started by the first. */
+  const close = (): Promise<void> => {
+    closed = true;
+    closing ??= removeEverywhere();
+    return closing;
   };
   const iterator = eventIterator<WatchEvent>(
     (push, end) => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { type ZooKitClient, ZooKit } from '../../../src/client/client';
+import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ClientOptions } from '../../../src/types';
 import { describeApache, startApacheZooKeeper } from '../../support/apache';
 
@@ -53,7 +53,10 @@ export function describeEachBackend(title: string, body: (backend: Backend) => v
 /** A fresh namespace (`/zk-<uuid>`) for one test, created on the server. */
 export async function freshNamespace(server: TestServer): Promise<string> {
   const namespace = `/zk-${randomUUID().slice(0, 8)}`;
-  const root = ZooKit.newClient(server.connectString, { sessionTimeoutMs: 6_000, connectionTimeoutMs: 10_000 });
+  const root = ZooKit.newClient(server.connectString, {
+    sessionTimeoutMs: 6_000,
+    connectionTimeoutMs: 10_000,
+  });
   try {
     await root.start();
     await root.create(namespace);

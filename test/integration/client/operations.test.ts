@@ -62,8 +62,12 @@ describeEachBackend('client operations', (backend) => {
     it('names sequential nodes with a 10-digit counter', async () => {
       const client = await open();
       await client.create('/s');
-      expect(await client.create('/s/n-', null, { mode: CreateMode.PERSISTENT_SEQUENTIAL })).toBe('/s/n-0000000000');
-      expect(await client.create('/s/n-', null, { mode: CreateMode.EPHEMERAL_SEQUENTIAL })).toBe('/s/n-0000000001');
+      expect(await client.create('/s/n-', null, { mode: CreateMode.PERSISTENT_SEQUENTIAL })).toBe(
+        '/s/n-0000000000',
+      );
+      expect(await client.create('/s/n-', null, { mode: CreateMode.EPHEMERAL_SEQUENTIAL })).toBe(
+        '/s/n-0000000001',
+      );
     });
 
     it('returns the Stat with createWithStat', async () => {
@@ -80,7 +84,9 @@ describeEachBackend('client operations', (backend) => {
       await expect(client.create('/p/q/r')).rejects.toBeInstanceOf(NoNodeError);
       expect(await client.create('/p/q/r', null, { creatingParentsIfNeeded: true })).toBe('/p/q/r');
       expect(await client.exists('/p/q')).not.toBeNull();
-      expect(await client.create('/c1/c2/leaf', null, { creatingParentContainersIfNeeded: true })).toBe('/c1/c2/leaf');
+      expect(await client.create('/c1/c2/leaf', null, { creatingParentContainersIfNeeded: true })).toBe(
+        '/c1/c2/leaf',
+      );
       expect((await client.exists('/c1/c2'))?.numChildren).toBe(1);
     });
 
@@ -88,11 +94,14 @@ describeEachBackend('client operations', (backend) => {
       const client = await open();
       const container = await client.createWithStat('/box', null, { mode: CreateMode.CONTAINER });
       expect(container.stat.ephemeralOwner).toBe(0n);
-      const ttl = await client.createWithStat('/ttl', 'v', { mode: CreateMode.PERSISTENT_WITH_TTL, ttlMs: 60_000 });
+      const ttl = await client.createWithStat('/ttl', 'v', {
+        mode: CreateMode.PERSISTENT_WITH_TTL,
+        ttlMs: 60_000,
+      });
       expect(ttl.path).toBe('/ttl');
-      await expect(client.create('/bad-ttl', null, { mode: CreateMode.PERSISTENT_WITH_TTL })).rejects.toBeInstanceOf(
-        BadArgumentsError,
-      );
+      await expect(
+        client.create('/bad-ttl', null, { mode: CreateMode.PERSISTENT_WITH_TTL }),
+      ).rejects.toBeInstanceOf(BadArgumentsError);
     });
 
     it('fails with typed errors carrying op and path', async () => {
@@ -199,7 +208,11 @@ describeEachBackend('client operations', (backend) => {
       expect(await client.getEphemerals('/')).toEqual(['/inside']);
       const watched = await client.getData('/inside', { watch: true });
       await root.setData(`${namespace}/inside`, 'w');
-      expect(await watched.watchEvent).toEqual({ type: 'NodeDataChanged', path: '/inside', zxid: expect.any(BigInt) });
+      expect(await watched.watchEvent).toEqual({
+        type: 'NodeDataChanged',
+        path: '/inside',
+        zxid: expect.any(BigInt),
+      });
       expect((await client.getChildren('/')).sort()).toEqual(['inside']);
     });
   });
