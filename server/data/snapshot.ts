@@ -198,8 +198,9 @@ export class SnapshotDecoder {
 export function decodeSnapshot(chunks: Iterable<Buffer>): { tree: DataTree; sessions: Map<bigint, number> } {
   const decoder = new SnapshotDecoder();
   for (const chunk of chunks) decoder.push(chunk);
+  const result = decoder.finish();
   if (decoder.trailing.length !== 0) {
     throw new ProtocolError('trailing-bytes', `${decoder.trailing.length} bytes after the snapshot body`);
   }
-  return decoder.finish();
+  return result;
 }

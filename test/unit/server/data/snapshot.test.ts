@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { OpCode } from '../../../../src/protocol/constants';
+import type { TxnEntry } from '../../../../src/protocol/txn';
+import type { DataTree } from '../../../../server/data/data-tree';
+import { ZooKeeperDatabase } from '../../../../server/data/database';
+import { decodeSnapshot, encodeSnapshot, SnapshotDecoder } from '../../../../server/data/snapshot';
+import { Connection, Harness, OPEN } from './harness';
+
+/** Every node's path, stat, data and ACL, sorted by path. */
+function dump(tree: DataTree): unknown[] {
+  const rows: unknown[] = [];
+  const stack = ['/'];
+  for (let guard = 0; stack.length > 0 && guard < 100_000; guard++) {
+    const path = stack.pop() as string;
+    rows.push([path, tree.stat(path), tree.data(path), tree.acl(path), tree.node(path)?.stat.cversion]);
+    for (const name of tree.children(path) ?? []) stack.push(path === '/' ? `/${name}` : `${path}/${name}`);
+  }
+  return rows.sort((left, right) => String((left as string[])[0]).localeCompare(String((right as string[])[0])));
+}
+
+function populate(harness: Harness, count: number): TxnEntry[] {
+  const a = new Connection(0x11n);
+  const entries: TxnEntry[] = [];
+  const write = (entry: TxnEntry) => {
+    entries.push(entry);
+    harness.db.apply(entry);
+  };
+  write(harness.prepare({ type: OpCode.createSession, request: { timeOut: 4000 } }, a));
+  write(harness.prepare({ type: OpCode.create, request: { path: '/app', data: null, acl: OPEN, flags: 0 } }, a));
+  const secret = [{ perms: 3, id: { scheme: 'digest', id: 'u:h' } }, { perms: 1, id: { scheme: 'world', id: 'anyone' } }];
+  for (let index = 0; index < count; index++) {
+    const acl = index % 3 === 0 ? secret : OPEN;
+    const flags = index % 5 === 0 ? 1 : 2;
+    write(harness.prepare({ type: OpCode.create2, request: { path: '/app/n-', data: Buffer.from(`v${index}`), acl, flags } }, a));
+  }
+  write(harness.prepare({ type: OpCode.delete, request: { path: '/app/n-0000000001', version: -1 } }, a));
+  write(harness.prepare({ type: OpCode.setData, request: { path: '/app', data: Buffer.alloc(0), version: 0 } }, a));
+  write(harness.prepare({ type: OpCode.createContainer, request: { path: '/box', data: null, acl: OPEN, flags: 4 } }, a));
+  return entries;
+}
+
+describe('snapshot', () => {
+  it('round-trips the tree, ACL keys, ephemerals, containers and sessions', () => {
+    const harness = new Harness();
+    populate(harness, 40);
+    const { zxid, chunks } = harness.db.snapshot();
+    const restored = ZooKeeperDatabase.restore<Connection>([...chunks], zxid);
+    expect(dump(restored.tree)).toEqual(dump(harness.db.tree));
+    expect(restored.tree.nodeCount).toBe(harness.db.tree.nodeCount);
+    expect(restored.tree.aclKey('/app/n-0000000000')).toBe(harness.db.tree.aclKey('/app/n-0000000000'));
+    expect(restored.tree.ephemeralsOf(0x11n)).toEqual(harness.db.tree.ephemeralsOf(0x11n).sort());
+    expect([...restored.tree.containers]).toEqual(['/box']);
+    expect(restored.sessions).toEqual(new Map([[0x11n, 4000]]));
+    expect(restored.lastProcessedZxid).toBe(zxid);
+    expect(restored.tree.data('/app')).toEqual(Buffer.alloc(0));
+    expect(restored.tree.data('/box')).toBeNull();
+  });
+
+  it('decodes chunks split at every byte', () => {
+    const harness = new Harness();
+    populate(harness, 3);
+    const bytes = Buffer.concat([...encodeSnapshot(harness.db.tree, harness.db.sessions, harness.db.lastProcessedZxid)]);
+    for (let split = 1; split < bytes.length; split += 7) {
+      const decoder = new SnapshotDecoder();
+      decoder.push(bytes.subarray(0, split));
+      decoder.push(bytes.subarray(split));
+      expect(dump(decoder.finish().tree)).toEqual(dump(harness.db.tree));
+    }
+    expect(() => decodeSnapshot([bytes.subarray(0, bytes.length - 1)])).toThrow(/snapshot ended/);
+  });
+
+  it('is fuzzy-safe: a snapshot taken while txns apply, plus the replay of later txns, equals the live tree', () => {
+    const harness = new Harness();
+    populate(harness, 1500);
+    const { zxid, chunks } = harness.db.snapshot();
+    const collected = [chunks.next().value as Buffer];
+    const later: TxnEntry[] = [];
+    const a = new Connection(0x11n);
+    const b = new Connection(0x22n);
+    const write = (entry: TxnEntry) => {
+      later.push(entry);
+      harness.db.apply(entry);
+    };
+    write(harness.prepare({ type: OpCode.create, request: { path: '/app/late', data: null, acl: [{ perms: 1, id: { scheme: 'ip', id: '10.0.0.1' } }], flags: 0 } }, b));
+    write(harness.prepare({ type: OpCode.delete, request: { path: '/app/n-0000001400', version: -1 } }, a));
+    write(harness.prepare({ type: OpCode.setACL, request: { path: '/app/n-0001499', acl: [{ perms: 7, id: { scheme: 'ip', id: '10.0.0.2' } }], version: -1 } }, a));
+    write(harness.prepare({ type: OpCode.setData, request: { path: '/app/n-0000001450', data: Buffer.from('new'), version: -1 } }, a));
+    write(harness.prepare({ type: OpCode.closeSession }, a));
+    for (let next = chunks.next(); next.done !== true; next = chunks.next()) collected.push(next.value);
+    const restored = ZooKeeperDatabase.restore<Connection>(collected, zxid);
+    for (const entry of later) restored.apply(entry);
+    expect(dump(restored.tree)).toEqual(dump(harness.db.tree));
+  });
+
+  it('re-applying every txn a second time leaves the tree unchanged', () => {
+    const harness = new Harness();
+    const entries = populate(harness, 30);
+    const before = dump(harness.db.tree);
+    const replayed = new ZooKeeperDatabase<Connection>();
+    for (const entry of entries) replayed.apply(entry);
+    expect(dump(replayed.tree)).toEqual(before);
+    for (const entry of entries.slice(1)) harness.db.apply(entry);
+    expect(dump(harness.db.tree)).toEqual(before);
+  });
+});
