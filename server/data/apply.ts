@@ -69,12 +69,16 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn, triggers: WatchTr
     case OpCode.reconfig: {
       const { path, data, version } = txn.body;
       const stat = tree.setData(path, data, version, zxid, time, triggers);
-      return stat === undefined ? { type: txn.type, path, err: ErrorCode.NONODE } : { type: txn.type, path, err: 0, stat };
+      return stat === undefined
+        ? { type: txn.type, path, err: ErrorCode.NONODE }
+        : { type: txn.type, path, err: 0, stat };
     }
     case OpCode.setACL: {
       const stat = tree.setAcl(txn.body.path, txn.body.acl, txn.body.version);
       const path = txn.body.path;
-      return stat === undefined ? { type: txn.type, path, err: ErrorCode.NONODE } : { type: txn.type, path, err: 0, stat };
+      return stat === undefined
+        ? { type: txn.type, path, err: ErrorCode.NONODE }
+        : { type: txn.type, path, err: 0, stat };
     }
     case OpCode.check:
       return { type: txn.type, path: txn.body.path, err: 0 };
@@ -98,13 +102,27 @@ function create(
   header: TxnHeader,
   triggers: WatchTrigger[],
 ): SubResult {
-  const err = tree.createNode(body.path, body.data, body.acl, owner, body.parentCVersion, header.zxid, header.time, triggers);
+  const err = tree.createNode(
+    body.path,
+    body.data,
+    body.acl,
+    owner,
+    body.parentCVersion,
+    header.zxid,
+    header.time,
+    triggers,
+  );
   const stat = err === 0 ? tree.stat(body.path) : undefined;
   return stat === undefined ? { type, path: body.path, err } : { type, path: body.path, err, stat };
 }
 
 /** closeSession: delete the listed paths, then any ephemeral of the session still left. */
-function killSession(tree: DataTree, header: TxnHeader, listed: readonly string[], triggers: WatchTrigger[]): void {
+function killSession(
+  tree: DataTree,
+  header: TxnHeader,
+  listed: readonly string[],
+  triggers: WatchTrigger[],
+): void {
   for (const path of listed) tree.deleteNode(path, header.zxid, triggers);
   for (const path of tree.ephemeralsOf(header.clientId)) tree.deleteNode(path, header.zxid, triggers);
   assert(tree.ephemeralsOf(header.clientId).length === 0, 'a closed session keeps no ephemerals');
@@ -114,12 +132,7 @@ function killSession(tree: DataTree, header: TxnHeader, listed: readonly string[
  * A multi: if any inner txn is an error, nothing is applied and every op reports an error
  * result — 0 before the failure, the real code at it, RUNTIMEINCONSISTENCY after.
  */
-function applyMulti(
-  tree: DataTree,
-  header: TxnHeader,
-  txns: Txn[],
-  triggers: WatchTrigger[],
-): MultiResult[] {
+function applyMulti(tree: DataTree, header: TxnHeader, txns: Txn[], triggers: WatchTrigger[]): MultiResult[] {
   const failed = txns.some((txn) => txn.type === OpCode.error);
   const results: MultiResult[] = [];
   let afterFailure = false;

@@ -5,12 +5,7 @@
  * re-applying a txn whose effect is already present leaves the tree as it was, as Apache's
  * fuzzy-snapshot recovery requires. Mutations report the watch triggers they fire.
  */
-import {
-  CONTAINER_EPHEMERAL_OWNER,
-  EventType,
-  Limits,
-  Perms,
-} from '../../src/protocol/constants';
+import { CONTAINER_EPHEMERAL_OWNER, EventType, Limits, Perms } from '../../src/protocol/constants';
 import type { Acl, Stat } from '../../src/protocol/data';
 import { ErrorCode } from '../../src/protocol/errors';
 import { assert } from '../../src/util/assert';

@@ -12,7 +12,13 @@ import { assert } from '../../src/util/assert';
 import { type ApplyResult, applyTxn } from './apply';
 import { DataTree } from './data-tree';
 import { PendingChanges } from './pending-changes';
-import { defaultPrepOptions, type PrepOptions, Preparer, type RequestContext, type WriteRequest } from './prep';
+import {
+  defaultPrepOptions,
+  Preparer,
+  type PrepOptions,
+  type RequestContext,
+  type WriteRequest,
+} from './prep';
 import { ReadOps } from './reads';
 import { defaultReapOptions, type ReapOptions, reapCandidates } from './reaping';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';

@@ -69,7 +69,10 @@ export const defaultPrepOptions: PrepOptions = { ...defaultAclOptions, extendedT
 
 /** A write request PREP turns into a txn, tagged by opcode. */
 export type WriteRequest =
-  | { type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer; request: CreateRequest }
+  | {
+      type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer;
+      request: CreateRequest;
+    }
   | { type: typeof OpCode.createTTL; request: CreateTTLRequest }
   | { type: typeof OpCode.delete; request: DeleteRequest }
   | { type: typeof OpCode.deleteContainer; request: DeleteContainerRequest }
@@ -117,9 +120,21 @@ export class Preparer {
    */
   prepare(write: WriteRequest, context: RequestContext, zxid: bigint, time: bigint): TxnEntry {
     assert(zxid > 0n, 'txns carry positive zxids');
-    const header = { clientId: context.sessionId, cxid: context.cxid, zxid, time, type: write.type as number };
+    const header = {
+      clientId: context.sessionId,
+      cxid: context.cxid,
+      zxid,
+      time,
+      type: write.type as number,
+    };
     if (write.type === OpCode.multi) {
-      return { header, txn: { type: OpCode.multi, body: multiTxnFromTxns(this.prepareMulti(write.request.ops, context, zxid, time)) } };
+      return {
+        header,
+        txn: {
+          type: OpCode.multi,
+          body: multiTxnFromTxns(this.prepareMulti(write.request.ops, context, zxid, time)),
+        },
+      };
     }
     try {
       const txn = this.prepareOne(write, context, zxid, time);
@@ -191,14 +206,19 @@ export class Preparer {
   private validateCreateMode(flags: number, ttl: bigint, path: string, context: RequestContext): CreateMode {
     if (!isCreateMode(flags)) fail(ErrorCode.BADARGUMENTS, path);
     if (isTtl(flags) && !this.options.extendedTypesEnabled) fail(ErrorCode.UNIMPLEMENTED, path);
-    if (isTtl(flags) ? ttl <= 0n || ttl > BigInt(Limits.ttlMsMax) : ttl >= 0n) fail(ErrorCode.BADARGUMENTS, path);
+    if (isTtl(flags) ? ttl <= 0n || ttl > BigInt(Limits.ttlMsMax) : ttl >= 0n)
+      fail(ErrorCode.BADARGUMENTS, path);
     checkSession(context, path);
     if (isEphemeral(flags) && context.localSession === true) fail(ErrorCode.EPHEMERALONLOCALSESSION, path);
     return flags;
   }
 
   private prepareCreate(
-    type: typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer | typeof OpCode.createTTL,
+    type:
+      | typeof OpCode.create
+      | typeof OpCode.create2
+      | typeof OpCode.createContainer
+      | typeof OpCode.createTTL,
     request: CreateRequest,
     ttl: bigint,
     context: RequestContext,
@@ -220,19 +240,28 @@ export class Preparer {
     }
     const parentCVersion = (parent.stat.cversion + 1) | 0;
     const owner = ownerFor(mode, ttl, context.sessionId);
-    this.pending.put(zxid, parentPath, changedNode(parent, { numChildren: parent.numChildren + 1, cversion: parentCVersion, pzxid: zxid }));
+    this.pending.put(
+      zxid,
+      parentPath,
+      changedNode(parent, { numChildren: parent.numChildren + 1, cversion: parentCVersion, pzxid: zxid }),
+    );
     const node: NodeRecord = { stat: createStat(zxid, time, owner), acl, data: request.data, numChildren: 0 };
     this.pending.put(zxid, path, node);
     if (type === OpCode.createContainer) {
       return { type, body: { path, data: request.data, acl, parentCVersion } };
     }
-    if (type === OpCode.createTTL) return { type, body: { path, data: request.data, acl, parentCVersion, ttl } };
+    if (type === OpCode.createTTL)
+      return { type, body: { path, data: request.data, acl, parentCVersion, ttl } };
     return { type, body: { path, data: request.data, acl, ephemeral: isEphemeral(mode), parentCVersion } };
   }
 
   private removeFromParent(parentPath: string, path: string, zxid: bigint): void {
     const parent = this.record(parentPath);
-    this.pending.put(zxid, parentPath, changedNode(parent, { numChildren: parent.numChildren - 1, pzxid: zxid }));
+    this.pending.put(
+      zxid,
+      parentPath,
+      changedNode(parent, { numChildren: parent.numChildren - 1, pzxid: zxid }),
+    );
     this.pending.put(zxid, path, null);
   }
 
@@ -265,7 +294,11 @@ export class Preparer {
     const node = this.record(path);
     requireAcl(path, node.acl, Perms.WRITE, context.authIds, this.options);
     const version = nextVersion(node.stat.version, request.version, path);
-    this.pending.put(zxid, path, changedNode(node, { version, mtime: time, mzxid: zxid, data: request.data }));
+    this.pending.put(
+      zxid,
+      path,
+      changedNode(node, { version, mtime: time, mzxid: zxid, data: request.data }),
+    );
     return { type: OpCode.setData, body: { path, data: request.data, version } };
   }
 
@@ -287,7 +320,10 @@ export class Preparer {
     if (!isValidPath(path)) fail(ErrorCode.BADARGUMENTS, path);
     const node = this.record(path);
     requireAcl(path, node.acl, Perms.READ, context.authIds, this.options);
-    return { type: OpCode.check, body: { path, version: nextVersion(node.stat.version, request.version, path) } };
+    return {
+      type: OpCode.check,
+      body: { path, version: nextVersion(node.stat.version, request.version, path) },
+    };
   }
 
   /** closeSession: the session's ephemerals as the pending writes leave them, all deleted. */
@@ -303,7 +339,6 @@ export class Preparer {
     }
     return { type: OpCode.closeSession, body: { paths2Delete: [...ephemerals] } };
   }
-
 }
 
 function ownerFor(mode: CreateMode, ttl: bigint, sessionId: bigint): bigint {

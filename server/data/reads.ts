@@ -68,7 +68,9 @@ export class ReadOps<W extends WatchOwner> {
   /** getChildren (8). */
   getChildren(path: string, watch: boolean, connection: W): ReadReply<{ children: string[] }> {
     const reply = this.getChildren2(path, watch, connection);
-    return reply.err === 0 && 'response' in reply ? ok({ children: reply.response.children }) : failed(reply.err);
+    return reply.err === 0 && 'response' in reply
+      ? ok({ children: reply.response.children })
+      : failed(reply.err);
   }
 
   /** getACL (6): READ or ADMIN; without ADMIN digest ids are masked to `user:x`. */

@@ -25,7 +25,11 @@ export const defaultReapOptions: ReapOptions = { maxNeverUsedIntervalMs: 0, limi
  * (stored cversion > 0) or were never used for longer than `maxNeverUsedIntervalMs`, and
  * childless TTL nodes whose mtime is older than their TTL.
  */
-export function reapCandidates(tree: DataTree, nowMs: bigint, options: ReapOptions = defaultReapOptions): string[] {
+export function reapCandidates(
+  tree: DataTree,
+  nowMs: bigint,
+  options: ReapOptions = defaultReapOptions,
+): string[] {
   assert(options.limit >= 0, 'reap budget is not negative');
   const candidates: string[] = [];
   for (const path of tree.containers) {
@@ -34,7 +38,8 @@ export function reapCandidates(tree: DataTree, nowMs: bigint, options: ReapOptio
     if (stored === undefined || tree.childSet(path).size > 0) continue;
     const elapsedMs = nowMs - stored.stat.mtime;
     const neverUsedLimit = BigInt(options.maxNeverUsedIntervalMs);
-    if (stored.stat.cversion > 0 || (neverUsedLimit !== 0n && elapsedMs > neverUsedLimit)) candidates.push(path);
+    if (stored.stat.cversion > 0 || (neverUsedLimit !== 0n && elapsedMs > neverUsedLimit))
+      candidates.push(path);
   }
   for (const path of tree.ttlNodes) {
     if (candidates.length >= options.limit) return candidates;

@@ -57,7 +57,11 @@ function readStatPersisted(reader: Reader): StatPersisted {
  * Streams the snapshot body of `tree` and `sessions` as chunks of about 64 KiB.
  * `startZxid` is the tree's lastProcessedZxid when the snapshot starts (the file's name).
  */
-export function* encodeSnapshot(tree: DataTree, sessions: SessionTimeouts, startZxid: bigint): Generator<Buffer> {
+export function* encodeSnapshot(
+  tree: DataTree,
+  sessions: SessionTimeouts,
+  startZxid: bigint,
+): Generator<Buffer> {
   const writer = new Writer(CHUNK_BYTES * 2);
   writer.int(sessions.size);
   for (const [id, timeout] of sessions) writer.long(id).int(timeout);
@@ -97,7 +101,8 @@ function writeNode(writer: Writer, tree: DataTree, path: string, emittedKeys: Re
   assert(stored !== undefined, `snapshot node ${path} exists`);
   // An ACL list made after the ACL section was written: a later setACL txn in the replay
   // restores it, so the node carries the open ACL until then.
-  const aclKey = stored.aclKey === OPEN_ACL_KEY || emittedKeys.has(stored.aclKey) ? stored.aclKey : OPEN_ACL_KEY;
+  const aclKey =
+    stored.aclKey === OPEN_ACL_KEY || emittedKeys.has(stored.aclKey) ? stored.aclKey : OPEN_ACL_KEY;
   writer.string(path === '/' ? '' : path);
   writer.buffer(stored.data).long(BigInt(aclKey));
   writeStatPersisted(writer, stored.stat);
@@ -124,7 +129,8 @@ export class SnapshotDecoder {
         if (!this.step(reader)) break;
       } catch (error) {
         // A record split across chunks: wait for the next one.
-        if (error instanceof ProtocolError && (error.kind === 'truncated' || error.kind === 'bad-length')) break;
+        if (error instanceof ProtocolError && (error.kind === 'truncated' || error.kind === 'bad-length'))
+          break;
         throw error;
       }
       offset = reader.position;
@@ -182,7 +188,10 @@ export class SnapshotDecoder {
   /** The rebuilt tree and sessions; fails unless the node list ended (see {@link trailing}). */
   finish(): { tree: DataTree; sessions: Map<bigint, number> } {
     if (this.phase !== 'done') {
-      throw new ProtocolError('truncated', `snapshot ended in phase ${this.phase} with ${this.pending.length} bytes left`);
+      throw new ProtocolError(
+        'truncated',
+        `snapshot ended in phase ${this.phase} with ${this.pending.length} bytes left`,
+      );
     }
     this.tree.aclCache.purgeUnused();
     return { tree: this.tree, sessions: this.sessions };

@@ -302,7 +302,8 @@ export class WatchTable<W extends WatchOwner> {
       else if (node.pzxid > lists.relativeZxid) emit(EventType.NodeChildrenChanged, path);
       else this.childTable.add(path, watcher, Mode.standard);
     }
-    for (const path of lists.persistentWatches ?? []) this.addPersistentWatch(path, watcher, AddWatchMode.PERSISTENT);
+    for (const path of lists.persistentWatches ?? [])
+      this.addPersistentWatch(path, watcher, AddWatchMode.PERSISTENT);
     for (const path of lists.persistentRecursiveWatches ?? []) {
       this.addPersistentWatch(path, watcher, AddWatchMode.PERSISTENT_RECURSIVE);
     }

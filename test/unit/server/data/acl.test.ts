@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { digestId } from '../../../../src/protocol/auth';
-import { OpCode } from '../../../../src/protocol/constants';
 import {
   checkAcl,
   digestAuthIds,
@@ -10,6 +8,8 @@ import {
   isValidIpExpression,
   maskDigestIds,
 } from '../../../../server/data/acl';
+import { digestId } from '../../../../src/protocol/auth';
+import { OpCode } from '../../../../src/protocol/constants';
 import { Connection, Harness, OPEN } from './harness';
 
 const world = (perms: number) => ({ perms, id: { scheme: 'world', id: 'anyone' } });
@@ -23,10 +23,9 @@ describe('acl: fixupAcl', () => {
       { scheme: 'super', id: '' },
       { scheme: 'digest', id: 'u:hash' },
     ];
-    expect(fixupAcl('/a', ids, [world(31), world(31), { perms: 5, id: { scheme: 'auth', id: 'ignored' } }])).toEqual([
-      world(31),
-      { perms: 5, id: { scheme: 'digest', id: 'u:hash' } },
-    ]);
+    expect(
+      fixupAcl('/a', ids, [world(31), world(31), { perms: 5, id: { scheme: 'auth', id: 'ignored' } }]),
+    ).toEqual([world(31), { perms: 5, id: { scheme: 'digest', id: 'u:hash' } }]);
   });
 
   it('raises INVALIDACL for every case of protocol.md §9', () => {
@@ -42,7 +41,8 @@ describe('acl: fixupAcl', () => {
       [ip(31, '10.0.0.0/33')],
       [ip(31, 'not-an-ip')],
     ];
-    for (const acl of invalid) expect(() => fixupAcl('/a', noAuth, acl), JSON.stringify(acl)).toThrow(/INVALIDACL/);
+    for (const acl of invalid)
+      expect(() => fixupAcl('/a', noAuth, acl), JSON.stringify(acl)).toThrow(/INVALIDACL/);
     expect(() => fixupAcl('/a', noAuth, null)).toThrow(/INVALIDACL/);
     expect(fixupAcl('/a', noAuth, [ip(1, '10.0.0.0/8'), digest(1, 'u:h')])).toHaveLength(2);
   });
@@ -63,7 +63,10 @@ describe('acl: fixupAcl', () => {
 });
 
 describe('acl: checkAcl matrix', () => {
-  const alice = [{ scheme: 'digest', id: digestId('alice:secret') }, { scheme: 'ip', id: '10.1.2.3' }];
+  const alice = [
+    { scheme: 'digest', id: digestId('alice:secret') },
+    { scheme: 'ip', id: '10.1.2.3' },
+  ];
   it('passes for skipAcl, an empty list, super, world:anyone with the perm', () => {
     expect(checkAcl([digest(31, 'x:y')], 1, [], { skipAcl: true })).toBe(true);
     expect(checkAcl([], 16, [])).toBe(true);
@@ -93,7 +96,9 @@ describe('acl: checkAcl matrix', () => {
       { scheme: 'super', id: '' },
       { scheme: 'digest', id: superDigest },
     ]);
-    expect(digestAuthIds('bob:pw', digestId, superDigest)).toEqual([{ scheme: 'digest', id: digestId('bob:pw') }]);
+    expect(digestAuthIds('bob:pw', digestId, superDigest)).toEqual([
+      { scheme: 'digest', id: digestId('bob:pw') },
+    ]);
     expect(maskDigestIds([digest(1, 'bob:hash=='), world(1)])).toEqual([digest(1, 'bob:x'), world(1)]);
   });
 });
@@ -101,24 +106,42 @@ describe('acl: checkAcl matrix', () => {
 describe('acl: reads', () => {
   it('getACL needs READ or ADMIN and masks digests without ADMIN; creator ACL expands', () => {
     const harness = new Harness();
-    const owner = new Connection(1n, [{ scheme: 'ip', id: '127.0.0.1' }, { scheme: 'digest', id: digestId('o:p') }]);
+    const owner = new Connection(1n, [
+      { scheme: 'ip', id: '127.0.0.1' },
+      { scheme: 'digest', id: digestId('o:p') },
+    ]);
     const reader = new Connection(2n);
     const acl = [{ perms: 31, id: { scheme: 'auth', id: '' } }, world(1)];
-    harness.write({ type: OpCode.create, request: { path: '/s', data: Buffer.from('v'), acl, flags: 0 } }, owner);
+    harness.write(
+      { type: OpCode.create, request: { path: '/s', data: Buffer.from('v'), acl, flags: 0 } },
+      owner,
+    );
     const full = harness.db.reads.getAcl('/s', owner);
     expect(full).toMatchObject({ err: 0, response: { acl: [digest(31, digestId('o:p')), world(1)] } });
-    expect(harness.db.reads.getAcl('/s', reader)).toMatchObject({ err: 0, response: { acl: [digest(31, 'o:x'), world(1)] } });
+    expect(harness.db.reads.getAcl('/s', reader)).toMatchObject({
+      err: 0,
+      response: { acl: [digest(31, 'o:x'), world(1)] },
+    });
     expect(harness.db.reads.getData('/s', false, reader)).toMatchObject({ err: 0 });
     expect(harness.db.reads.getAcl('/zookeeper/config', reader)).toMatchObject({ err: 0 });
-    const prepared = harness.prepare({ type: OpCode.setData, request: { path: '/s', data: null, version: -1 } }, reader);
+    const prepared = harness.prepare(
+      { type: OpCode.setData, request: { path: '/s', data: null, version: -1 } },
+      reader,
+    );
     expect(prepared.txn).toEqual({ type: OpCode.error, body: { err: -102 } });
-    harness.write({ type: OpCode.create, request: { path: '/h', data: null, acl: [digest(2, 'x:y')], flags: 0 } }, owner);
+    harness.write(
+      { type: OpCode.create, request: { path: '/h', data: null, acl: [digest(2, 'x:y')], flags: 0 } },
+      owner,
+    );
     expect(harness.db.reads.getAcl('/h', reader).err).toBe(-102);
     expect(harness.db.reads.getData('/h', true, reader).err).toBe(-102);
     expect(harness.db.reads.exists('/h', false, reader).err).toBe(-102);
     expect(harness.db.reads.exists('/a\0', false, reader).err).toBe(-8);
     expect(harness.db.reads.getAllChildrenNumber('/h', reader).err).toBe(-102);
-    expect(harness.db.reads.getAllChildrenNumber('/', reader)).toEqual({ err: 0, response: { totalNumber: 5 } });
+    expect(harness.db.reads.getAllChildrenNumber('/', reader)).toEqual({
+      err: 0,
+      response: { totalNumber: 5 },
+    });
   });
 
   it('multiRead evaluates ops independently', () => {
@@ -134,7 +157,11 @@ describe('acl: reads', () => {
       ],
       a,
     );
-    expect(results[0]).toMatchObject({ type: OpCode.getData, data: Buffer.from('data'), stat: { czxid: 1n, numChildren: 1 } });
+    expect(results[0]).toMatchObject({
+      type: OpCode.getData,
+      data: Buffer.from('data'),
+      stat: { czxid: 1n, numChildren: 1 },
+    });
     expect(results.slice(1)).toEqual([
       { type: -1, err: -101 },
       { type: OpCode.getChildren, children: ['c'] },

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_EPHEMERAL_OWNER, EventType } from '../../../../src/protocol/constants';
 import {
   clientEphemeralOwner,
   DataTree,
@@ -10,6 +9,7 @@ import {
   type WatchTrigger,
 } from '../../../../server/data/data-tree';
 import { nextVersion } from '../../../../server/data/prep';
+import { CONTAINER_EPHEMERAL_OWNER, EventType } from '../../../../src/protocol/constants';
 import { OPEN } from './harness';
 
 describe('data tree: system nodes', () => {
@@ -17,8 +17,17 @@ describe('data tree: system nodes', () => {
     const tree = new DataTree();
     expect(tree.nodeCount).toBe(4);
     expect(tree.stat('/')).toEqual({
-      czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: -1, aversion: 0,
-      ephemeralOwner: 0n, dataLength: 0, numChildren: 1, pzxid: 0n,
+      czxid: 0n,
+      mzxid: 0n,
+      ctime: 0n,
+      mtime: 0n,
+      version: 0,
+      cversion: -1,
+      aversion: 0,
+      ephemeralOwner: 0n,
+      dataLength: 0,
+      numChildren: 1,
+      pzxid: 0n,
     });
     expect(tree.stat('/zookeeper')?.cversion).toBe(-2);
     expect(tree.stat('/zookeeper')?.numChildren).toBe(2);
@@ -38,8 +47,17 @@ describe('data tree: stats', () => {
     const triggers: WatchTrigger[] = [];
     expect(tree.createNode('/p', Buffer.from('d'), OPEN, 0n, -1, 5n, 100n, triggers)).toBe(0);
     expect(tree.stat('/p')).toEqual({
-      czxid: 5n, mzxid: 5n, ctime: 100n, mtime: 100n, version: 0, cversion: 0, aversion: 0,
-      ephemeralOwner: 0n, dataLength: 1, numChildren: 0, pzxid: 5n,
+      czxid: 5n,
+      mzxid: 5n,
+      ctime: 100n,
+      mtime: 100n,
+      version: 0,
+      cversion: 0,
+      aversion: 0,
+      ephemeralOwner: 0n,
+      dataLength: 1,
+      numChildren: 0,
+      pzxid: 5n,
     });
     tree.createNode('/p/a', null, OPEN, 0n, 1, 6n, 101n, triggers);
     tree.createNode('/p/b', null, OPEN, 0n, 2, 7n, 102n, triggers);
@@ -54,10 +72,14 @@ describe('data tree: stats', () => {
     expect(tree.stat('/p/b')?.dataLength).toBe(0);
     expect(tree.data('/p/b')).toBeNull();
     expect(triggers.map((t) => [t.type, t.path])).toEqual([
-      [EventType.NodeCreated, '/p'], [EventType.NodeChildrenChanged, '/'],
-      [EventType.NodeCreated, '/p/a'], [EventType.NodeChildrenChanged, '/p'],
-      [EventType.NodeCreated, '/p/b'], [EventType.NodeChildrenChanged, '/p'],
-      [EventType.NodeDeleted, '/p/a'], [EventType.NodeChildrenChanged, '/p'],
+      [EventType.NodeCreated, '/p'],
+      [EventType.NodeChildrenChanged, '/'],
+      [EventType.NodeCreated, '/p/a'],
+      [EventType.NodeChildrenChanged, '/p'],
+      [EventType.NodeCreated, '/p/b'],
+      [EventType.NodeChildrenChanged, '/p'],
+      [EventType.NodeDeleted, '/p/a'],
+      [EventType.NodeChildrenChanged, '/p'],
     ]);
   });
 

@@ -1,11 +1,12 @@
 /** Test helpers: a database driven write by write with increasing zxids and times. */
-import type { Id } from '../../../../src/protocol/data';
-import { OpCode } from '../../../../src/protocol/constants';
-import type { TxnEntry } from '../../../../src/protocol/txn';
+
 import { type Applied, ZooKeeperDatabase } from '../../../../server/data/database';
 import type { PrepOptions, RequestContext, WriteRequest } from '../../../../server/data/prep';
 import { defaultPrepOptions } from '../../../../server/data/prep';
 import type { WatchOwner } from '../../../../server/data/watch-table';
+import { OpCode } from '../../../../src/protocol/constants';
+import type { Id } from '../../../../src/protocol/data';
+import type { TxnEntry } from '../../../../src/protocol/txn';
 
 /** A fake connection: a session id and auth ids. */
 export class Connection implements WatchOwner {
@@ -43,9 +44,17 @@ export class Harness {
     return this.db.apply(this.prepare(write, connection));
   }
 
-  create(connection: Connection, path: string, flags = 0, data: Buffer | null = Buffer.from('x')): Applied<Connection> {
+  create(
+    connection: Connection,
+    path: string,
+    flags = 0,
+    data: Buffer | null = Buffer.from('x'),
+  ): Applied<Connection> {
     return this.write(
-      { type: OpCode.create2, request: { path, data, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], flags } },
+      {
+        type: OpCode.create2,
+        request: { path, data, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], flags },
+      },
       connection,
     );
   }

@@ -37,19 +37,35 @@ describe('prep: create validation order (protocol.md §7)', () => {
   it('rejects children of ephemerals but not of containers; session errors come after the mode', () => {
     const harness = new Harness();
     harness.create(alice, '/e', 1);
-    harness.write({ type: OpCode.createContainer, request: { path: '/c', data: null, acl: OPEN, flags: 4 } }, alice);
+    harness.write(
+      { type: OpCode.createContainer, request: { path: '/c', data: null, acl: OPEN, flags: 4 } },
+      alice,
+    );
     expect(errorOf(harness, createRequest('/e/x'))).toBe(ErrorCode.NOCHILDRENFOREPHEMERALS);
     expect(errorOf(harness, createRequest('/c/x'))).toBe(0);
-    const entry = harness.db.prepare(createRequest('/s', 9), { sessionId: 1n, cxid: 1, authIds: [], sessionError: -112 }, 100n, 1n);
+    const entry = harness.db.prepare(
+      createRequest('/s', 9),
+      { sessionId: 1n, cxid: 1, authIds: [], sessionError: -112 },
+      100n,
+      1n,
+    );
     expect(entry.txn).toEqual({ type: OpCode.error, body: { err: ErrorCode.BADARGUMENTS } });
-    const expired = harness.db.prepare(createRequest('/s'), { sessionId: 1n, cxid: 1, authIds: [], sessionError: -112 }, 101n, 1n);
+    const expired = harness.db.prepare(
+      createRequest('/s'),
+      { sessionId: 1n, cxid: 1, authIds: [], sessionError: -112 },
+      101n,
+      1n,
+    );
     expect(expired.txn).toEqual({ type: OpCode.error, body: { err: ErrorCode.SESSIONEXPIRED } });
   });
 
   it('checks TTL modes and ranges when extended types are on', () => {
     const harness = new Harness({ extendedTypesEnabled: true });
     const ttl = (flags: number, ttlMs: bigint) =>
-      ({ type: OpCode.createTTL, request: { path: '/t', data: null, acl: OPEN, flags, ttl: ttlMs } }) as const;
+      ({
+        type: OpCode.createTTL,
+        request: { path: '/t', data: null, acl: OPEN, flags, ttl: ttlMs },
+      }) as const;
     expect(errorOf(harness, ttl(5, 0n))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, ttl(5, 0x10000000000n))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, ttl(0, 10n))).toBe(ErrorCode.BADARGUMENTS);
@@ -85,7 +101,8 @@ describe('prep: sequential names', () => {
 describe('prep: delete, setData, setACL', () => {
   it('delete: BADARGUMENTS for system paths, NOAUTH on the parent before NONODE, then versions and children', () => {
     const harness = new Harness();
-    const del = (path: string, version = -1) => ({ type: OpCode.delete, request: { path, version } }) as const;
+    const del = (path: string, version = -1) =>
+      ({ type: OpCode.delete, request: { path, version } }) as const;
     expect(errorOf(harness, del('/'))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, del('/zookeeper/quota'))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, del('/a\0b'))).toBe(ErrorCode.BADARGUMENTS);
@@ -143,7 +160,13 @@ describe('prep: multi (protocol.md §10)', () => {
     expect(results.map((r) => r.type)).toEqual([1, 15, 1, 5, 13, 2]);
     expect(results[0]).toEqual({ type: 1, path: '/m' });
     expect(results[2]).toEqual({ type: 1, path: '/m/s-0000000001' });
-    expect(harness.db.tree.stat('/m')).toMatchObject({ czxid: 1n, mzxid: 1n, version: 1, cversion: 3, numChildren: 1 });
+    expect(harness.db.tree.stat('/m')).toMatchObject({
+      czxid: 1n,
+      mzxid: 1n,
+      version: 1,
+      cversion: 3,
+      numChildren: 1,
+    });
   });
 
   it('turns into [0, 0, realErr, -2, -2] with nothing applied and pending changes rolled back', () => {
@@ -204,14 +227,23 @@ describe('prep: sessions and containers', () => {
     expect(harness.db.tree.has('/e1') || harness.db.tree.has('/e2')).toBe(false);
     expect(harness.db.sessions.has(0x200n)).toBe(false);
     expect(applied.result.triggers.map((t) => [t.type, t.path])).toEqual([
-      [2, '/e1'], [4, '/'], [2, '/e2'], [4, '/'],
+      [2, '/e1'],
+      [4, '/'],
+      [2, '/e2'],
+      [4, '/'],
     ]);
   });
 
   it('deleteContainer rejects non-empty nodes and normal ephemerals; reaping picks used containers', () => {
     const harness = new Harness();
-    harness.write({ type: OpCode.createContainer, request: { path: '/c', data: null, acl: OPEN, flags: 4 } }, alice);
-    harness.write({ type: OpCode.createContainer, request: { path: '/fresh', data: null, acl: OPEN, flags: 4 } }, alice);
+    harness.write(
+      { type: OpCode.createContainer, request: { path: '/c', data: null, acl: OPEN, flags: 4 } },
+      alice,
+    );
+    harness.write(
+      { type: OpCode.createContainer, request: { path: '/fresh', data: null, acl: OPEN, flags: 4 } },
+      alice,
+    );
     harness.create(alice, '/c/child');
     harness.create(alice, '/eph', 1);
     const reap = (path: string) => ({ type: OpCode.deleteContainer, request: { path } }) as const;
@@ -220,7 +252,10 @@ describe('prep: sessions and containers', () => {
     expect(harness.db.reapCandidates(10_000n)).toEqual([]);
     harness.write({ type: OpCode.delete, request: { path: '/c/child', version: -1 } }, alice);
     expect(harness.db.reapCandidates(10_000n)).toEqual(['/c']);
-    expect(harness.db.reapCandidates(10_000n, { maxNeverUsedIntervalMs: 100, limit: 10 })).toEqual(['/c', '/fresh']);
+    expect(harness.db.reapCandidates(10_000n, { maxNeverUsedIntervalMs: 100, limit: 10 })).toEqual([
+      '/c',
+      '/fresh',
+    ]);
     harness.write(reap('/c'), alice);
     expect(harness.db.tree.has('/c')).toBe(false);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { OpCode } from '../../../../src/protocol/constants';
-import type { TxnEntry } from '../../../../src/protocol/txn';
 import type { DataTree } from '../../../../server/data/data-tree';
 import { ZooKeeperDatabase } from '../../../../server/data/database';
 import { decodeSnapshot, encodeSnapshot, SnapshotDecoder } from '../../../../server/data/snapshot';
+import { OpCode } from '../../../../src/protocol/constants';
+import type { TxnEntry } from '../../../../src/protocol/txn';
 import { Connection, Harness, OPEN } from './harness';
 
 /** Every node's path, stat, data and ACL, sorted by path. */
@@ -15,7 +15,9 @@ function dump(tree: DataTree): unknown[] {
     rows.push([path, tree.stat(path), tree.data(path), tree.acl(path), tree.node(path)?.stat.cversion]);
     for (const name of tree.children(path) ?? []) stack.push(path === '/' ? `/${name}` : `${path}/${name}`);
   }
-  return rows.sort((left, right) => String((left as string[])[0]).localeCompare(String((right as string[])[0])));
+  return rows.sort((left, right) =>
+    String((left as string[])[0]).localeCompare(String((right as string[])[0])),
+  );
 }
 
 function populate(harness: Harness, count: number): TxnEntry[] {
@@ -26,16 +28,36 @@ function populate(harness: Harness, count: number): TxnEntry[] {
     harness.db.apply(entry);
   };
   write(harness.prepare({ type: OpCode.createSession, request: { timeOut: 4000 } }, a));
-  write(harness.prepare({ type: OpCode.create, request: { path: '/app', data: null, acl: OPEN, flags: 0 } }, a));
-  const secret = [{ perms: 3, id: { scheme: 'digest', id: 'u:h' } }, { perms: 1, id: { scheme: 'world', id: 'anyone' } }];
+  write(
+    harness.prepare({ type: OpCode.create, request: { path: '/app', data: null, acl: OPEN, flags: 0 } }, a),
+  );
+  const secret = [
+    { perms: 3, id: { scheme: 'digest', id: 'u:h' } },
+    { perms: 1, id: { scheme: 'world', id: 'anyone' } },
+  ];
   for (let index = 0; index < count; index++) {
     const acl = index % 3 === 0 ? secret : OPEN;
     const flags = index % 5 === 0 ? 1 : 2;
-    write(harness.prepare({ type: OpCode.create2, request: { path: '/app/n-', data: Buffer.from(`v${index}`), acl, flags } }, a));
+    write(
+      harness.prepare(
+        { type: OpCode.create2, request: { path: '/app/n-', data: Buffer.from(`v${index}`), acl, flags } },
+        a,
+      ),
+    );
   }
   write(harness.prepare({ type: OpCode.delete, request: { path: '/app/n-0000000001', version: -1 } }, a));
-  write(harness.prepare({ type: OpCode.setData, request: { path: '/app', data: Buffer.alloc(0), version: 0 } }, a));
-  write(harness.prepare({ type: OpCode.createContainer, request: { path: '/box', data: null, acl: OPEN, flags: 4 } }, a));
+  write(
+    harness.prepare(
+      { type: OpCode.setData, request: { path: '/app', data: Buffer.alloc(0), version: 0 } },
+      a,
+    ),
+  );
+  write(
+    harness.prepare(
+      { type: OpCode.createContainer, request: { path: '/box', data: null, acl: OPEN, flags: 4 } },
+      a,
+    ),
+  );
   return entries;
 }
 
@@ -59,7 +81,9 @@ describe('snapshot', () => {
   it('decodes chunks split at every byte', () => {
     const harness = new Harness();
     populate(harness, 3);
-    const bytes = Buffer.concat([...encodeSnapshot(harness.db.tree, harness.db.sessions, harness.db.lastProcessedZxid)]);
+    const bytes = Buffer.concat([
+      ...encodeSnapshot(harness.db.tree, harness.db.sessions, harness.db.lastProcessedZxid),
+    ]);
     for (let split = 1; split < bytes.length; split += 7) {
       const decoder = new SnapshotDecoder();
       decoder.push(bytes.subarray(0, split));
@@ -81,10 +105,43 @@ describe('snapshot', () => {
       later.push(entry);
       harness.db.apply(entry);
     };
-    write(harness.prepare({ type: OpCode.create, request: { path: '/app/late', data: null, acl: [{ perms: 1, id: { scheme: 'ip', id: '10.0.0.1' } }], flags: 0 } }, b));
+    write(
+      harness.prepare(
+        {
+          type: OpCode.create,
+          request: {
+            path: '/app/late',
+            data: null,
+            acl: [{ perms: 1, id: { scheme: 'ip', id: '10.0.0.1' } }],
+            flags: 0,
+          },
+        },
+        b,
+      ),
+    );
     write(harness.prepare({ type: OpCode.delete, request: { path: '/app/n-0000001400', version: -1 } }, a));
-    write(harness.prepare({ type: OpCode.setACL, request: { path: '/app/n-0001499', acl: [{ perms: 7, id: { scheme: 'ip', id: '10.0.0.2' } }], version: -1 } }, a));
-    write(harness.prepare({ type: OpCode.setData, request: { path: '/app/n-0000001450', data: Buffer.from('new'), version: -1 } }, a));
+    write(
+      harness.prepare(
+        {
+          type: OpCode.setACL,
+          request: {
+            path: '/app/n-0001499',
+            acl: [{ perms: 7, id: { scheme: 'ip', id: '10.0.0.2' } }],
+            version: -1,
+          },
+        },
+        a,
+      ),
+    );
+    write(
+      harness.prepare(
+        {
+          type: OpCode.setData,
+          request: { path: '/app/n-0000001450', data: Buffer.from('new'), version: -1 },
+        },
+        a,
+      ),
+    );
     write(harness.prepare({ type: OpCode.closeSession }, a));
     for (let next = chunks.next(); next.done !== true; next = chunks.next()) collected.push(next.value);
     const restored = ZooKeeperDatabase.restore<Connection>(collected, zxid);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AddWatchMode, EventType, OpCode, WatcherType } from '../../../../src/protocol/constants';
-import { digestId } from '../../../../src/protocol/auth';
 import type { WatchDelivery } from '../../../../server/data/watch-table';
+import { digestId } from '../../../../src/protocol/auth';
+import { AddWatchMode, EventType, OpCode, WatcherType } from '../../../../src/protocol/constants';
 import { Connection, Harness, OPEN } from './harness';
 
 function events(deliveries: Array<WatchDelivery<Connection>>): Array<[bigint, number, string, bigint]> {
@@ -47,7 +47,10 @@ describe('watch table: triggers (protocol.md §8)', () => {
     const a = new Connection(1n);
     harness.create(a, '/n', 0, Buffer.from('same'));
     harness.db.reads.getData('/n', true, a);
-    const set = harness.write({ type: OpCode.setData, request: { path: '/n', data: Buffer.from('same'), version: -1 } }, a);
+    const set = harness.write(
+      { type: OpCode.setData, request: { path: '/n', data: Buffer.from('same'), version: -1 } },
+      a,
+    );
     expect(events(set.deliveries)).toEqual([[1n, EventType.NodeDataChanged, '/n', 2n]]);
   });
 
@@ -65,7 +68,9 @@ describe('watch table: triggers (protocol.md §8)', () => {
       [2n, EventType.NodeCreated, '/a/b', 2n],
       [1n, EventType.NodeChildrenChanged, '/a', 2n],
     ]);
-    expect(events(harness.create(a, '/a/b/c').deliveries)).toEqual([[2n, EventType.NodeCreated, '/a/b/c', 3n]]);
+    expect(events(harness.create(a, '/a/b/c').deliveries)).toEqual([
+      [2n, EventType.NodeCreated, '/a/b/c', 3n],
+    ]);
     harness.write({ type: OpCode.delete, request: { path: '/a/b/c', version: -1 } }, a);
     harness.write({ type: OpCode.delete, request: { path: '/a/b', version: -1 } }, a);
     const gone = harness.write({ type: OpCode.delete, request: { path: '/a', version: -1 } }, a);
@@ -82,7 +87,8 @@ describe('watch table: triggers (protocol.md §8)', () => {
     harness.create(a, '/n');
     harness.db.watches.addPersistentWatch('/n', a, AddWatchMode.PERSISTENT);
     harness.db.reads.getData('/n', true, a);
-    const set = () => harness.write({ type: OpCode.setData, request: { path: '/n', data: null, version: -1 } }, a);
+    const set = () =>
+      harness.write({ type: OpCode.setData, request: { path: '/n', data: null, version: -1 } }, a);
     expect(events(set().deliveries)).toEqual([[1n, 3, '/n', 2n]]);
     expect(harness.db.watches.containsWatch('/n', WatcherType.Data, a)).toBe(false);
     expect(harness.db.watches.containsWatch('/n', WatcherType.Persistent, a)).toBe(true);
@@ -97,7 +103,10 @@ describe('watch table: triggers (protocol.md §8)', () => {
     harness.write({ type: OpCode.create, request: { path: '/s', data: null, acl: secret, flags: 0 } }, owner);
     harness.db.watches.addPersistentWatch('/s', stranger, AddWatchMode.PERSISTENT);
     harness.db.watches.addPersistentWatch('/s', owner, AddWatchMode.PERSISTENT);
-    const child = harness.write({ type: OpCode.create, request: { path: '/s/c', data: null, acl: OPEN, flags: 0 } }, owner);
+    const child = harness.write(
+      { type: OpCode.create, request: { path: '/s/c', data: null, acl: OPEN, flags: 0 } },
+      owner,
+    );
     expect(events(child.deliveries)).toEqual([[1n, EventType.NodeChildrenChanged, '/s', 2n]]);
   });
 });
