@@ -1,0 +1,227 @@
+/**
+ * The create-and-wait loop every lock of the family shares (Curator's `LockInternals`):
+ *
+ * 1. create our node, protected and ephemeral-sequential, under the lock path (parents are
+ *    containers, so an abandoned lock path is collected by the server);
+ * 2. list the children, sort them, ask the pure decision whether we hold the lock;
+ * 3. if not, leave a `getData` watch on the one node the decision names and wait for it
+ *    (`getData`, not `exists`: if the node is already gone we learn it from NoNode and leave
+ *    no watch behind on a path that may never exist again);
+ * 4. on timeout, abort or any error, delete our own node (a guaranteed delete) so it never
+ *    blocks the queue, then report.
+ *
+ * If our node disappears while we wait (our session was lost and a new one opened), the
+ * loop creates a new node a bounded number of times: the old one can no longer hold.
+ */
+import {
+  AbortError,
+  ClosedError,
+  CreateMode,
+  type NodeData,
+  NoNodeError,
+  type Stat,
+  type WatchEvent,
+  type ZooKitClient,
+} from '../../src/index';
+import { assert } from '../../src/util/assert';
+import { type LockDecision, OwnNodeMissingError } from './lock-decision';
+import type { HeldNode } from './lock-handle';
+
+/** How a lock sorts its children and decides. */
+export interface LockDriver {
+  /** The node name after the protection prefix (`lock-`, `__READ__`, …). */
+  readonly lockName: string;
+  /** Sorts the lock path's children. */
+  sort(children: readonly string[]): string[];
+  /** Acquired, or which node to watch; throws `OwnNodeMissingError` when ours is gone. */
+  decide(sortedChildren: readonly string[], ourNodeName: string): LockDecision;
+}
+
+/** Times a lost node is replaced within one `acquire` before giving up. */
+export const NODE_RECREATIONS_MAX = 3;
+/** Decision rounds within one `acquire`: each waits for a watch, so this only bounds a livelock. */
+export const DECISION_ROUNDS_MAX = 100_000;
+
+/** Our node kept vanishing while we waited (sessions keep expiring). */
+export class LockAcquireError extends Error {
+  override readonly name = 'LockAcquireError';
+}
+
+/** Options of {@link LockInternals}. */
+export interface LockInternalsOptions {
+  client: ZooKitClient;
+  /** The lock path (the parent of the lock nodes). */
+  basePath: string;
+  driver: LockDriver;
+  /** Data stored in our node (Curator stores the host address; default empty). */
+  data?: NodeData;
+  /** Instrumentation: called each time a watch we left on a predecessor fires. */
+  onWatchFired?: (watchedPath: string, event: WatchEvent) => void;
+}
+
+/** A point in time on the monotonic clock, or none. */
+export type Deadline = number | undefined;
+
+/** The deadline `timeoutMs` from now (`undefined` for none). */
+export function deadlineAfter(timeoutMs: number | undefined): Deadline {
+  if (timeoutMs === undefined) return undefined;
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
+  return performance.now() + timeoutMs;
+}
+
+type WaitOutcome = 'acquired' | 'timeout' | 'missing';
+
+/** Creates our node and waits for our turn. One instance serves one lock path. */
+export class LockInternals {
+  constructor(private readonly options: LockInternalsOptions) {}
+
+  /** Our node once we hold the lock, or `undefined` at the deadline (our node deleted). */
+  async attempt(deadline: Deadline, signal: AbortSignal | undefined): Promise<HeldNode | undefined> {
+    for (let creation = 0; creation < NODE_RECREATIONS_MAX; creation++) {
+      throwIfAborted(signal);
+      const node = await this.createNode(signal);
+      let outcome: WaitOutcome;
+      try {
+        outcome = await this.waitForTurn(node, deadline, signal);
+      } catch (error) {
+        await this.deleteNode(node.path);
+        throw error;
+      }
+      if (outcome === 'acquired') return node;
+      await this.deleteNode(node.path);
+      if (outcome === 'timeout') return undefined;
+    }
+    throw new LockAcquireError(
+      `${this.options.basePath}: our lock node vanished ${NODE_RECREATIONS_MAX} times`,
+    );
+  }
+
+  /** Deletes our node: guaranteed (retried in the background after a connection failure). */
+  async deleteNode(path: string): Promise<void> {
+    try {
+      await this.options.client.delete(path, { guaranteed: true });
+    } catch (error) {
+      // Gone already, or the client closed (the session, and so the ephemeral, goes with it);
+      // after a connection failure the client keeps deleting in the background.
+      if (error instanceof NoNodeError || error instanceof ClosedError) return;
+      this.options.client.emit('error', error);
+    }
+  }
+
+  /** The children of the lock path, sorted (empty when the path does not exist). */
+  async sortedChildren(): Promise<string[]> {
+    try {
+      return this.options.driver.sort(await this.options.client.getChildren(this.options.basePath));
+    } catch (error) {
+      if (error instanceof NoNodeError) return [];
+      throw error;
+    }
+  }
+
+  private async createNode(signal: AbortSignal | undefined): Promise<HeldNode> {
+    const { client, basePath, driver } = this.options;
+    const created = await client.createWithStat(`${basePath}/${driver.lockName}`, this.options.data ?? null, {
+      mode: CreateMode.EPHEMERAL_SEQUENTIAL,
+      protection: true,
+      creatingParentContainersIfNeeded: true,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    assert(created.stat.ephemeralOwner !== 0n, 'a lock node is ephemeral');
+    return { path: created.path, stat: created.stat };
+  }
+
+  private async waitForTurn(
+    node: HeldNode,
+    deadline: Deadline,
+    signal: AbortSignal | undefined,
+  ): Promise<WaitOutcome> {
+    const ourName = node.path.slice(node.path.lastIndexOf('/') + 1);
+    for (let round = 0; round < DECISION_ROUNDS_MAX; round++) {
+      throwIfAborted(signal);
+      let decision: LockDecision;
+      try {
+        decision = this.options.driver.decide(await this.sortedChildren(), ourName);
+      } catch (error) {
+        if (error instanceof OwnNodeMissingError) return 'missing';
+        throw error;
+      }
+      if (decision.acquired) {
+        // Our node is listed, but it must also be this session's: a node of an expired
+        // session would be on its way out and cannot hold anything.
+        return node.stat.ephemeralOwner === this.options.client.sessionId ? 'acquired' : 'missing';
+      }
+      const watched = await this.watchNode(`${this.options.basePath}/${decision.watch}`);
+      if (watched === undefined) continue; // the predecessor went away before we could watch it
+      if ((await waitFor(watched.fired, deadline, signal)) === 'timeout') return 'timeout';
+    }
+    throw new LockAcquireError(`${this.options.basePath}: no decision after ${DECISION_ROUNDS_MAX} rounds`);
+  }
+
+  /**
+   * Leaves a one-shot watch on `path`: `fired` is the promise of its event (wrapped, since an
+   * async function would flatten a returned promise), or `undefined` if the node is gone.
+   */
+  private async watchNode(path: string): Promise<{ fired: Promise<WatchEvent> } | undefined> {
+    let fire: (event: WatchEvent) => void = () => {};
+    const fired = new Promise<WatchEvent>((resolve) => {
+      fire = resolve;
+    });
+    try {
+      await this.options.client.getData(path, {
+        watch: (event: WatchEvent) => {
+          this.options.onWatchFired?.(path, event);
+          fire(event);
+        },
+      });
+    } catch (error) {
+      if (error instanceof NoNodeError) return undefined;
+      throw error;
+    }
+    return { fired };
+  }
+}
+
+/** Throws the client's `AbortError` when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+}
+
+/** Waits for `event`, the deadline, or an abort (which throws). */
+export async function waitFor<T>(
+  event: Promise<T>,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const racers: Promise<T | 'timeout'>[] = [event];
+  if (deadline !== undefined) {
+    racers.push(
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - performance.now()));
+      }),
+    );
+  }
+  if (signal !== undefined) {
+    racers.push(
+      new Promise((_resolve, reject) => {
+        onAbort = () => reject(new AbortError({ cause: signal.reason }));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    );
+  }
+  try {
+    return await Promise.race(racers);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The node name of a path (the text after the last `/`). */
+export function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export type { Stat };

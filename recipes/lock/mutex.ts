@@ -1,0 +1,144 @@
+/**
+ * `InterProcessMutex`: a re-entrant lock shared by every process using the same path
+ * (Curator's recipe of the same name, same node layout: `<path>/_c_<uuid>-lock-<seq>`).
+ *
+ * Re-entrancy is per instance: while an instance holds the lock, its further `acquire()`
+ * calls succeed at once and count; the node is deleted when every handle is released. Two
+ * async tasks of one process that must exclude each other use two instances.
+ *
+ * Connection states: under the `standard` policy SUSPENDED means the lock may be lost (the
+ * session can expire while we cannot hear about it), so every handle's `signal` fires; under
+ * `session` only LOST fires it. After LOST the node is gone with the session and another
+ * process may hold the lock: stop working, release the handle (a no-op delete) and acquire
+ * again. An `acquire()` in progress survives SUSPENDED; if the session is lost while it
+ * waits, it creates a new node (bounded) or rejects.
+ */
+import { type NodeData, NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
+import { assert } from '../../src/util/assert';
+import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
+import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
+import { type AcquireOptions, type HeldNode, LockHandle } from './lock-handle';
+import { deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
+
+/** Anything `InterProcessMultiLock` can combine. */
+export interface InterProcessLock {
+  /** A handle, or `false` when `timeoutMs` passed first. */
+  acquire(options?: AcquireOptions): Promise<LockHandle | false>;
+}
+
+/** Options of the lock recipes. */
+export interface LockOptions {
+  /** When handles' signals fire (default `standard`: SUSPENDED and LOST). */
+  policy?: ConnectionStateErrorPolicy;
+  /** Data stored in our lock node (default empty). */
+  data?: NodeData;
+  /** Instrumentation: called each time a watch this lock left on a predecessor fires. */
+  onWatchFired?: (watchedPath: string, event: WatchEvent) => void;
+}
+
+interface Hold {
+  node: HeldNode;
+  ownership: OwnershipSignal;
+  /** Handles not yet released. */
+  count: number;
+}
+
+/** The mutex driver: Curator's standard sort and predicate, one holder. */
+export const mutexDriver: LockDriver = {
+  lockName: LockNames.mutex,
+  sort: (children) => sortLockChildren(children, LockNames.mutex),
+  decide: (sortedChildren, ourNodeName) => lockDecision(sortedChildren, ourNodeName, 1),
+};
+
+/** A re-entrant lock with any driver (the mutex, and both sides of the read/write lock). */
+export class ReentrantLock implements InterProcessLock {
+  private readonly internals: LockInternals;
+  private readonly policy: ConnectionStateErrorPolicy;
+  private hold: Hold | undefined;
+  /** The acquisition in flight; later calls on this instance queue behind it. */
+  private inFlight: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: ZooKitClient,
+    readonly path: string,
+    driver: LockDriver,
+    options: LockOptions = {},
+  ) {
+    this.policy = options.policy ?? 'standard';
+    this.internals = new LockInternals({
+      client,
+      basePath: path,
+      driver,
+      ...(options.data === undefined ? {} : { data: options.data }),
+      ...(options.onWatchFired === undefined ? {} : { onWatchFired: options.onWatchFired }),
+    });
+  }
+
+  /**
+   * Acquires the lock: a handle, or `false` when `timeoutMs` passed first. When this
+   * instance already holds it, resolves at once with one more handle (re-entrant).
+   */
+  acquire(options: AcquireOptions = {}): Promise<LockHandle | false> {
+    const deadline = deadlineAfter(options.timeoutMs);
+    const run = this.inFlight.then(() => this.acquireInTurn(deadline, options.signal));
+    this.inFlight = run.catch(() => undefined);
+    return run;
+  }
+
+  /** True while this instance holds the lock. */
+  isAcquiredInThisProcess(): boolean {
+    return this.hold !== undefined;
+  }
+
+  /** Every participant's node name, in lock order (the first holds). */
+  participantNodes(): Promise<string[]> {
+    return this.internals.sortedChildren();
+  }
+
+  private async acquireInTurn(
+    deadline: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<LockHandle | false> {
+    if (this.hold !== undefined) {
+      this.hold.count += 1;
+      return this.handleFor(this.hold);
+    }
+    const node = await this.internals.attempt(deadline, signal);
+    if (node === undefined) return false;
+    const ownership = new OwnershipSignal(this.client, this.policy, node.path);
+    this.hold = { node, ownership, count: 1 };
+    this.watchOwnNode(this.hold);
+    return this.handleFor(this.hold);
+  }
+
+  private handleFor(hold: Hold): LockHandle {
+    return new LockHandle(this.client, hold.node, hold.ownership.signal, async () => {
+      assert(hold.count > 0, 'a handle is released at most once');
+      hold.count -= 1;
+      if (hold.count > 0) return;
+      if (this.hold === hold) this.hold = undefined;
+      hold.ownership.abort('released');
+      hold.ownership.dispose();
+      await this.internals.deleteNode(hold.node.path);
+    });
+  }
+
+  /** Fires the hold's signal if our node is deleted behind our back (an operator, or session expiry). */
+  private watchOwnNode(hold: Hold): void {
+    const onEvent = (event: WatchEvent): void => {
+      if (event.type === 'NodeDeleted' || event.type === 'NotWatching') hold.ownership.abort('nodeDeleted');
+      else if (!hold.ownership.signal.aborted) this.watchOwnNode(hold);
+    };
+    this.client.getData(hold.node.path, { watch: onEvent }).catch((error: unknown) => {
+      // Other failures (the connection) are the connection-state policy's business.
+      if (error instanceof NoNodeError) hold.ownership.abort('nodeDeleted');
+    });
+  }
+}
+
+/** Curator's `InterProcessMutex`: a re-entrant (per instance) lock on `path`. */
+export class InterProcessMutex extends ReentrantLock {
+  constructor(client: ZooKitClient, path: string, options: LockOptions = {}) {
+    super(client, path, mutexDriver, options);
+  }
+}
