@@ -1,0 +1,59 @@
+/**
+ * DistributedBarrier: one process sets the barrier (a PERSISTENT node), others wait on it
+ * until it is removed (Curator's `DistributedBarrier`).
+ *
+ * Connection states: the barrier node is persistent, so neither SUSPENDED nor LOST changes
+ * the barrier. A waiter keeps waiting through SUSPENDED (its reads retry under the client's
+ * policy and `waitOnBarrier` rejects if they give up); after LOST the watch is gone, so the
+ * waiter reads the node again on the new session and goes on waiting or passes.
+ */
+import { NodeExistsError, NoNodeError, type ZooKitClient } from '../../src/index';
+import { deadlineFrom, waitUntil } from '../cache/waiting';
+
+/** Options of a wait. */
+export interface BarrierWaitOptions {
+  /** Give up after this long (default: wait until the barrier goes or `signal` aborts). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Waits bounded per watch event; a wait with no timeout still wakes this often to re-read. */
+const REREAD_INTERVAL_MS = 60_000;
+
+/** A barrier that one process sets and removes and others wait on. */
+export class DistributedBarrier {
+  constructor(
+    private readonly client: ZooKitClient,
+    readonly path: string,
+  ) {}
+
+  /** Sets the barrier (idempotent). */
+  async setBarrier(): Promise<void> {
+    try {
+      await this.client.create(this.path, null, { creatingParentContainersIfNeeded: true });
+    } catch (error) {
+      if (!(error instanceof NodeExistsError)) throw error;
+    }
+  }
+
+  /** Removes the barrier, releasing every waiter (idempotent). */
+  async removeBarrier(): Promise<void> {
+    try {
+      await this.client.delete(this.path);
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error;
+    }
+  }
+
+  /** Resolves true once the barrier is gone, false when `timeoutMs` passes first. */
+  async waitOnBarrier(options: BarrierWaitOptions = {}): Promise<boolean> {
+    const deadlineMs = deadlineFrom(options.timeoutMs);
+    for (;;) {
+      const { stat, watchEvent } = await this.client.exists(this.path, { watch: true });
+      if (stat === null) return true;
+      const wakeMs = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, Date.now() + REREAD_INTERVAL_MS);
+      const outcome = await waitUntil(watchEvent, wakeMs, options.signal);
+      if (outcome === 'timeout' && deadlineMs !== undefined && Date.now() >= deadlineMs) return false;
+    }
+  }
+}
