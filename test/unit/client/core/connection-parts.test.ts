@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { nextXid, RequestQueue, XID_MAX } from '../../../../src/client/connection';
+
+describe('xids', () => {
+  it('increment and wrap from Integer.MAX_VALUE back to 1', () => {
+    expect(nextXid(1)).toBe(2);
+    expect(nextXid(XID_MAX - 1)).toBe(XID_MAX);
+    expect(nextXid(XID_MAX)).toBe(1);
+    expect(XID_MAX).toBe(2147483647);
+  });
+
+  it('reject values outside 1..MAX (a bug, not input)', () => {
+    expect(() => nextXid(0)).toThrow('xids are positive int32');
+    expect(() => nextXid(-2)).toThrow('xids are positive int32');
+  });
+});
+
+describe('RequestQueue', () => {
+  it('is FIFO across compactions', () => {
+    const queue = new RequestQueue<number>();
+    for (let value = 0; value < 5000; value++) queue.push(value);
+    for (let value = 0; value < 3000; value++) expect(queue.shift()).toBe(value);
+    expect(queue.size).toBe(2000);
+    queue.push(5000);
+    expect(queue.peek()).toBe(3000);
+    expect(queue.drain()).toEqual(Array.from({ length: 2001 }, (_, index) => 3000 + index));
+    expect(queue.size).toBe(0);
+    expect(queue.shift()).toBeUndefined();
+  });
+});
