@@ -8,6 +8,7 @@ export {
   type OwnershipHandle,
 } from './lock-handle';
 export { LockAcquireError, type LockDriver } from './lock-internals';
+export { InterProcessMultiLock } from './multi-lock';
 export {
   type InterProcessLock,
   InterProcessMutex,
@@ -15,3 +16,5 @@ export {
   mutexDriver,
   ReentrantLock,
 } from './mutex';
+export { InterProcessReadWriteLock } from './read-write-lock';
+export { InterProcessSemaphoreMutex, InterProcessSemaphoreV2 } from './semaphore';

@@ -17,13 +17,13 @@ import { type NodeData, NoNodeError, type WatchEvent, type ZooKitClient } from '
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
-import { type AcquireOptions, type HeldNode, LockHandle } from './lock-handle';
+import { type AcquireOptions, type HeldNode, LockHandle, type OwnershipHandle } from './lock-handle';
 import { deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
 
 /** Anything `InterProcessMultiLock` can combine. */
 export interface InterProcessLock {
   /** A handle, or `false` when `timeoutMs` passed first. */
-  acquire(options?: AcquireOptions): Promise<LockHandle | false>;
+  acquire(options?: AcquireOptions): Promise<OwnershipHandle | false>;
 }
 
 /** Options of the lock recipes. */

@@ -1,0 +1,150 @@
+/**
+ * `InterProcessSemaphoreV2`: at most `maxLeases` holders at once across processes
+ * (Curator's recipe, same layout, so Java and Node share leases):
+ * `<path>/locks` holds a mutex that serializes lease creation, and `<path>/leases` holds one
+ * protected ephemeral-sequential `lease-` node per lease.
+ *
+ * To acquire: take the internal mutex, create our lease, then, still holding the mutex,
+ * wait until at most `maxLeases` leases exist (a children watch on `leases`), and release
+ * the mutex. Only the one process holding the mutex watches the leases, and every other
+ * waiter watches its predecessor in the mutex queue: a returned lease wakes one waiter.
+ *
+ * `InterProcessSemaphoreMutex` is this with one lease: a mutex that is not re-entrant (a
+ * second `acquire` on the same instance waits like anyone else).
+ *
+ * Connection states: as {@link InterProcessMutex}. A lease node dies with its session;
+ * after LOST the lease is gone and another process may take it.
+ */
+import { CreateMode, NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
+import { assert } from '../../src/util/assert';
+import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
+import { LockNames, leaseDecision } from './lock-decision';
+import { type AcquireOptions, type HeldNode, LockHandle } from './lock-handle';
+import { type Deadline, deadlineAfter, LockInternals, throwIfAborted, waitFor } from './lock-internals';
+import { type InterProcessLock, type LockOptions, mutexDriver } from './mutex';
+
+/** Times a vanished lease is replaced within one `acquire`. */
+const LEASE_RECREATIONS_MAX = 3;
+/** Lease checks within one `acquire`: each waits for a watch, so this only bounds a livelock. */
+const LEASE_ROUNDS_MAX = 100_000;
+
+/** Curator's `InterProcessSemaphoreV2`: `maxLeases` leases shared by every process on `path`. */
+export class InterProcessSemaphoreV2 implements InterProcessLock {
+  private readonly internalLock: LockInternals;
+  private readonly leasesPath: string;
+  private readonly policy: ConnectionStateErrorPolicy;
+
+  constructor(
+    private readonly client: ZooKitClient,
+    readonly path: string,
+    readonly maxLeases: number,
+    private readonly options: LockOptions = {},
+  ) {
+    if (!Number.isInteger(maxLeases) || maxLeases < 1)
+      throw new RangeError(`maxLeases must be a positive integer, got ${maxLeases}`);
+    this.policy = options.policy ?? 'standard';
+    this.leasesPath = `${path}/${LockNames.leasesFolder}`;
+    this.internalLock = new LockInternals({
+      client,
+      basePath: `${path}/${LockNames.locksFolder}`,
+      driver: mutexDriver,
+      ...(options.onWatchFired === undefined ? {} : { onWatchFired: options.onWatchFired }),
+    });
+  }
+
+  /** A lease, or `false` when `timeoutMs` passed first. */
+  async acquire(options: AcquireOptions = {}): Promise<LockHandle | false> {
+    const deadline = deadlineAfter(options.timeoutMs);
+    const lockNode = await this.internalLock.attempt(deadline, options.signal);
+    if (lockNode === undefined) return false;
+    try {
+      for (let creation = 0; creation < LEASE_RECREATIONS_MAX; creation++) {
+        const lease = await this.createLease(options.signal);
+        const outcome = await this.waitForLease(lease, deadline, options.signal).catch(
+          async (error: unknown) => {
+            await this.internalLock.deleteNode(lease.path);
+            throw error;
+          },
+        );
+        if (outcome === 'acquired') return this.handleFor(lease);
+        await this.internalLock.deleteNode(lease.path);
+        if (outcome === 'timeout') return false;
+      }
+      throw new Error(`${this.path}: our lease vanished ${LEASE_RECREATIONS_MAX} times`);
+    } finally {
+      await this.internalLock.deleteNode(lockNode.path);
+    }
+  }
+
+  /** The current lease node names (unordered). */
+  async participantNodes(): Promise<string[]> {
+    try {
+      return await this.client.getChildren(this.leasesPath);
+    } catch (error) {
+      if (error instanceof NoNodeError) return [];
+      throw error;
+    }
+  }
+
+  private async createLease(signal: AbortSignal | undefined): Promise<HeldNode> {
+    throwIfAborted(signal);
+    const created = await this.client.createWithStat(
+      `${this.leasesPath}/${LockNames.lease}`,
+      this.options.data ?? null,
+      {
+        mode: CreateMode.EPHEMERAL_SEQUENTIAL,
+        protection: true,
+        creatingParentContainersIfNeeded: true,
+      },
+    );
+    return { path: created.path, stat: created.stat };
+  }
+
+  private async waitForLease(
+    lease: HeldNode,
+    deadline: Deadline,
+    signal: AbortSignal | undefined,
+  ): Promise<'acquired' | 'timeout' | 'missing'> {
+    const ourName = lease.path.slice(lease.path.lastIndexOf('/') + 1);
+    for (let round = 0; round < LEASE_ROUNDS_MAX; round++) {
+      throwIfAborted(signal);
+      let fire: (event: WatchEvent) => void = () => {};
+      const changed = new Promise<WatchEvent>((resolve) => {
+        fire = resolve;
+      });
+      const leases = await this.client.getChildren(this.leasesPath, {
+        watch: (event: WatchEvent) => fire(event),
+      });
+      const decision = leaseDecision(leases, ourName, this.maxLeases);
+      if (decision === 'acquired')
+        return lease.stat.ephemeralOwner === this.client.sessionId ? 'acquired' : 'missing';
+      if (decision === 'missing') return 'missing';
+      if ((await waitFor(changed, deadline, signal)) === 'timeout') return 'timeout';
+    }
+    throw new Error(`${this.path}: no lease decision after ${LEASE_ROUNDS_MAX} rounds`);
+  }
+
+  private handleFor(lease: HeldNode): LockHandle {
+    const ownership = new OwnershipSignal(this.client, this.policy, lease.path);
+    return new LockHandle(this.client, lease, ownership.signal, async () => {
+      ownership.abort('released');
+      ownership.dispose();
+      await this.internalLock.deleteNode(lease.path);
+    });
+  }
+}
+
+/** Curator's `InterProcessSemaphoreMutex`: a one-lease semaphore, a mutex that is not re-entrant. */
+export class InterProcessSemaphoreMutex implements InterProcessLock {
+  private readonly semaphore: InterProcessSemaphoreV2;
+
+  constructor(client: ZooKitClient, path: string, options: LockOptions = {}) {
+    this.semaphore = new InterProcessSemaphoreV2(client, path, 1, options);
+    assert(this.semaphore.maxLeases === 1, 'a semaphore mutex has one lease');
+  }
+
+  /** The lock, or `false` when `timeoutMs` passed first. Not re-entrant. */
+  acquire(options: AcquireOptions = {}): Promise<LockHandle | false> {
+    return this.semaphore.acquire(options);
+  }
+}
