@@ -17,6 +17,7 @@ import {
   type RequestHeader,
 } from '../../src/protocol/records';
 import { assert } from '../../src/util/assert';
+import { ConnectionStats } from '../admin/server-stats';
 
 /** What the server does with a connection's traffic. */
 export interface ServerConnectionHandler {
@@ -42,23 +43,6 @@ export interface ServerConnectionLimits {
   sessionlessTimeoutMs: number;
 }
 
-/** Counters the `cons`/`stat` four-letter words report. */
-export interface ConnectionCounters {
-  packetsReceived: number;
-  packetsSent: number;
-  /** Requests received and not yet answered. */
-  outstanding: number;
-  latencyMinMs: number;
-  latencyMaxMs: number;
-  latencyTotalMs: number;
-  latencyCount: number;
-  lastOperation: string;
-  lastCxid: number;
-  lastZxid: bigint;
-  lastResponseTimeMs: number;
-  establishedAtMs: number;
-}
-
 let nextConnectionId = 1;
 
 export class ServerConnection {
@@ -71,7 +55,10 @@ export class ServerConnection {
   sessionTimeoutMs = 0;
   /** Authenticated identities: the automatic `ip` id plus those added by auth packets. */
   readonly authIds: Id[];
-  readonly counters: ConnectionCounters;
+  /** Counters the `cons`/`stat` four-letter words report. */
+  readonly stats = new ConnectionStats();
+  /** Wall-clock ms when the connection was accepted. */
+  readonly establishedAtMs = Date.now();
   private readonly decoder: FrameDecoder;
   private state: 'handshake' | 'waiting' | 'open' | 'closed' = 'handshake';
   private sniffed = false;
@@ -80,6 +67,7 @@ export class ServerConnection {
   private headBytes = 0;
   private corked = false;
   private readingPausedForOutput = false;
+  private readingPausedForRequests = false;
   private sessionlessTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -91,7 +79,6 @@ export class ServerConnection {
     this.remotePort = socket.remotePort ?? 0;
     this.authIds = [{ scheme: 'ip', id: this.remoteAddress }];
     this.decoder = new FrameDecoder({ frameBytesMax: limits.frameBytesMax });
-    this.counters = newCounters();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
@@ -121,7 +108,6 @@ export class ServerConnection {
     this.sessionId = sessionId;
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.state = 'open';
-    this.counters.establishedAtMs = Date.now();
     this.send(response);
     this.processFrames();
   }
@@ -135,13 +121,13 @@ export class ServerConnection {
       process.nextTick(() => this.uncork());
     }
     this.socket.write(frame);
-    this.counters.packetsSent++;
+    this.stats.incrementPacketsSent();
     const unsent = this.socket.writableLength;
     if (unsent > this.limits.outputBytesMax) {
       this.close(`client is not reading its replies (${unsent} bytes unsent)`);
     } else if (unsent > this.limits.outputBytesPause && !this.readingPausedForOutput) {
       this.readingPausedForOutput = true;
-      this.socket.pause();
+      this.updateReading();
     }
   }
 
@@ -176,8 +162,20 @@ export class ServerConnection {
   private onDrain(): void {
     if (this.readingPausedForOutput && this.state !== 'closed') {
       this.readingPausedForOutput = false;
-      this.socket.resume();
+      this.updateReading();
     }
+  }
+
+  /** Stops (or resumes) reading requests while too many are in flight on this connection. */
+  pauseRequests(paused: boolean): void {
+    if (this.readingPausedForRequests === paused || this.state === 'closed') return;
+    this.readingPausedForRequests = paused;
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    if (this.readingPausedForOutput || this.readingPausedForRequests) this.socket.pause();
+    else this.socket.resume();
   }
 
   private onData(chunk: Buffer): void {
@@ -229,7 +227,7 @@ export class ServerConnection {
         return;
       }
       if (frame === undefined) return;
-      this.counters.packetsReceived++;
+      this.stats.incrementPacketsReceived();
       if (this.state === 'handshake') this.onConnectFrame(frame);
       else this.onRequestFrame(frame);
     }
@@ -263,23 +261,6 @@ export class ServerConnection {
     }
     this.handler.request(this, header, reader);
   }
-}
-
-function newCounters(): ConnectionCounters {
-  return {
-    packetsReceived: 0,
-    packetsSent: 0,
-    outstanding: 0,
-    latencyMinMs: Number.POSITIVE_INFINITY,
-    latencyMaxMs: 0,
-    latencyTotalMs: 0,
-    latencyCount: 0,
-    lastOperation: 'NA',
-    lastCxid: -1,
-    lastZxid: -1n,
-    lastResponseTimeMs: 0,
-    establishedAtMs: 0,
-  };
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`, as Java reports IPv4 peers. */

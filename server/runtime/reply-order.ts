@@ -35,7 +35,7 @@ export class ReplyOrder {
   constructor(
     private readonly sink: ReplySink,
     /** Bounds the queue: a connection with more outstanding requests is misbehaving. */
-    private readonly pendingMax: number,
+    readonly pendingMax: number,
   ) {
     assert(pendingMax > 0, 'a queue holds at least one request');
   }

@@ -1,0 +1,453 @@
+/**
+ * Dispatch of client requests by opcode: reads are answered from the applied tree in the
+ * connection's FIFO order, writes go down the PREP → LOG → APPLY spine, and session-level
+ * packets (ping, auth, setWatches) are handled here. Every reply shape is Apache's.
+ */
+import { digestId } from '../../src/protocol/auth';
+import { AddWatchMode, OpCode, opName, Xid } from '../../src/protocol/constants';
+import type { Id } from '../../src/protocol/data';
+import { ErrorCode } from '../../src/protocol/errors';
+import {
+  decodeMultiRequest,
+  encodeMultiResponse,
+  isReadOnlyMulti,
+  type MultiOp,
+} from '../../src/protocol/multi';
+import type { Reader } from '../../src/protocol/reader';
+import {
+  type AuthPacket,
+  type CheckWatchesRequest,
+  decodeAddWatchRequest,
+  decodeAuthPacket,
+  decodeCheckWatchesRequest,
+  decodeCreateRequest,
+  decodeCreateTTLRequest,
+  decodeDeleteRequest,
+  decodeGetAllChildrenNumberRequest,
+  decodeGetEphemeralsRequest,
+  decodeSetACLRequest,
+  decodeSetDataRequest,
+  decodeSetWatches,
+  decodeSetWatches2,
+  encodeCreate2Response,
+  encodeCreateResponse,
+  encodeErrorResponse,
+  encodeExistsResponse,
+  encodeGetACLResponse,
+  encodeGetAllChildrenNumberResponse,
+  encodeGetChildren2Response,
+  encodeGetChildrenResponse,
+  encodeGetDataResponse,
+  encodeGetEphemeralsResponse,
+  encodeSetDataResponse,
+  encodeSyncResponse,
+  encodeWhoAmIResponse,
+  type RequestHeader,
+  requestCodecFor,
+} from '../../src/protocol/records';
+import type { Writer } from '../../src/protocol/writer';
+import { lastOperationName } from '../admin/server-stats';
+import { AuthScheme, digestAuthIds } from '../data/acl';
+import type { Applied } from '../data/database';
+import type { RequestContext, WriteRequest } from '../data/prep';
+import type { ReadReply } from '../data/reads';
+import type { ServerConnection } from '../network/server-connection';
+import { notificationFrame, replyFrame } from './frames';
+import type { ReplyOrder } from './reply-order';
+import type { ZooKeeperServer } from './zookeeper-server';
+
+/** A test hook: drop the reply of the next write that matches, after it commits. */
+export interface ReplyDropRule {
+  op?: number;
+  path?: string;
+}
+
+type ReadAnswer = () => Buffer | undefined;
+
+export class RequestHandler {
+  /** Rules consumed by the next matching write (TestingServer's fault hook). */
+  readonly dropRules: ReplyDropRule[] = [];
+
+  constructor(private readonly server: ZooKeeperServer) {}
+
+  handle(connection: ServerConnection, header: RequestHeader, body: Reader): void {
+    const order = this.server.orders.get(connection);
+    if (order === undefined) return;
+    this.server.stats.incrementPacketsReceived();
+    if (header.type !== OpCode.closeSession)
+      this.server.sessions.touchSession(connection.sessionId, Date.now());
+    const started = Date.now();
+    try {
+      this.dispatch(connection, order, header, body, started);
+    } catch (error) {
+      // Undecodable body: the peer is broken; only its connection pays.
+      connection.close(
+        `bad ${opName(header.type)} request: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+    if (order.full) connection.pauseRequests(true);
+  }
+
+  private dispatch(
+    connection: ServerConnection,
+    order: ReplyOrder,
+    header: RequestHeader,
+    body: Reader,
+    startedMs: number,
+  ): void {
+    const { xid, type } = header;
+    switch (type) {
+      case OpCode.ping:
+        order.read(() => this.reply(connection, Xid.ping, 0, startedMs, type));
+        return;
+      case OpCode.auth:
+        this.auth(connection, order, decodeAuthPacket(body));
+        return;
+      case OpCode.setWatches:
+      case OpCode.setWatches2:
+        this.setWatches(
+          connection,
+          order,
+          xid,
+          type === OpCode.setWatches ? decodeSetWatches(body) : decodeSetWatches2(body),
+          startedMs,
+        );
+        return;
+      case OpCode.sync: {
+        const { path } = decodeRequest(OpCode.sync, body);
+        const ticket = order.write();
+        this.server.afterPreparedWrites(() =>
+          this.finish(connection, order, ticket, xid, 0, startedMs, type, (w) =>
+            encodeSyncResponse(w, { path }),
+          ),
+        );
+        return;
+      }
+      case OpCode.closeSession:
+        this.write(connection, order, xid, { type: OpCode.closeSession }, startedMs);
+        return;
+      default:
+        break;
+    }
+    const read = this.readAnswer(connection, header, body, startedMs);
+    if (read !== undefined) {
+      order.read(read);
+      return;
+    }
+    const write = decodeWrite(type, body);
+    if (write === undefined) {
+      // check (13) outside a multi, notification (0), sasl and unknown opcodes: Apache answers
+      // UNIMPLEMENTED and closes the connection (check is the fixed behaviour after 3.8.0).
+      order.read(() => this.reply(connection, xid, ErrorCode.UNIMPLEMENTED, startedMs, type));
+      connection.close(`unsupported opcode ${type}`, true);
+      return;
+    }
+    if (write === 'reconfig') {
+      order.read(() => this.reply(connection, xid, ErrorCode.RECONFIGDISABLED, startedMs, type));
+      return;
+    }
+    this.write(connection, order, xid, write, startedMs);
+  }
+
+  /** The answer of a read op, or `undefined` when `type` is not a read. */
+  private readAnswer(
+    connection: ServerConnection,
+    header: RequestHeader,
+    body: Reader,
+    startedMs: number,
+  ): ReadAnswer | undefined {
+    const { xid, type } = header;
+    const reads = this.server.db.reads;
+    const answer =
+      <T>(run: () => ReadReply<T>, encode: (writer: Writer, value: T) => void): ReadAnswer =>
+      () => {
+        const result = run();
+        return 'response' in result
+          ? this.reply(connection, xid, 0, startedMs, type, (w) => encode(w, result.response))
+          : this.reply(connection, xid, result.err, startedMs, type);
+      };
+    switch (type) {
+      case OpCode.exists: {
+        const { path, watch } = decodeRequest(OpCode.exists, body);
+        return answer(() => reads.exists(path, watch, connection), encodeExistsResponse);
+      }
+      case OpCode.getData: {
+        const { path, watch } = decodeRequest(OpCode.getData, body);
+        return answer(() => reads.getData(path, watch, connection), encodeGetDataResponse);
+      }
+      case OpCode.getChildren: {
+        const { path, watch } = decodeRequest(OpCode.getChildren, body);
+        return answer(() => reads.getChildren(path, watch, connection), encodeGetChildrenResponse);
+      }
+      case OpCode.getChildren2: {
+        const { path, watch } = decodeRequest(OpCode.getChildren2, body);
+        return answer(() => reads.getChildren2(path, watch, connection), encodeGetChildren2Response);
+      }
+      case OpCode.getACL: {
+        const { path } = decodeRequest(OpCode.getACL, body);
+        return answer(() => reads.getAcl(path, connection), encodeGetACLResponse);
+      }
+      case OpCode.getAllChildrenNumber: {
+        const { path } = decodeGetAllChildrenNumberRequest(body);
+        return answer(() => reads.getAllChildrenNumber(path, connection), encodeGetAllChildrenNumberResponse);
+      }
+      case OpCode.getEphemerals: {
+        const { prefixPath } = decodeGetEphemeralsRequest(body);
+        return answer(() => reads.getEphemerals(prefixPath, connection), encodeGetEphemeralsResponse);
+      }
+      case OpCode.multiRead: {
+        const { ops } = decodeMultiRequest(body);
+        if (!isReadOnlyMulti({ ops }))
+          return () => this.reply(connection, xid, ErrorCode.MARSHALLINGERROR, startedMs, type);
+        return () =>
+          this.reply(connection, xid, 0, startedMs, type, (w) =>
+            encodeMultiResponse(w, { results: reads.multiRead(ops, connection) }),
+          );
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches:
+        return this.watchCheck(connection, header, decodeCheckWatchesRequest(body), startedMs);
+      case OpCode.addWatch: {
+        const { path, mode } = decodeAddWatchRequest(body);
+        return () => {
+          if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE) {
+            return this.reply(connection, xid, ErrorCode.MARSHALLINGERROR, startedMs, type);
+          }
+          this.server.db.watches.addPersistentWatch(path, connection, mode);
+          return this.reply(connection, xid, 0, startedMs, type, (w) => encodeErrorResponse(w, { err: 0 }));
+        };
+      }
+      case OpCode.whoAmI:
+        return () =>
+          this.reply(connection, xid, 0, startedMs, type, (w) =>
+            encodeWhoAmIResponse(w, { clientInfo: connection.authIds.map(clientInfo) }),
+          );
+      default:
+        return undefined;
+    }
+  }
+
+  private watchCheck(
+    connection: ServerConnection,
+    header: RequestHeader,
+    request: CheckWatchesRequest,
+    startedMs: number,
+  ): ReadAnswer {
+    const watches = this.server.db.watches;
+    return () => {
+      const found =
+        header.type === OpCode.checkWatches
+          ? watches.containsWatch(request.path, request.type, connection)
+          : watches.removeWatch(request.path, request.type, connection);
+      return this.reply(connection, header.xid, found ? 0 : ErrorCode.NOWATCHER, startedMs, header.type);
+    };
+  }
+
+  private write(
+    connection: ServerConnection,
+    order: ReplyOrder,
+    xid: number,
+    write: WriteRequest,
+    startedMs: number,
+  ): void {
+    const ticket = order.write();
+    const context: RequestContext = {
+      sessionId: connection.sessionId,
+      cxid: xid,
+      authIds: connection.authIds,
+      sessionError: this.server.sessions.checkSession(connection.sessionId, this.server),
+    };
+    if (write.type === OpCode.closeSession) this.server.sessions.setSessionClosing(connection.sessionId);
+    this.server.submit(write, context, (applied) => {
+      if (this.consumeDropRule(write, applied)) {
+        order.complete(ticket, undefined);
+        connection.close('reply dropped by a test fault hook');
+        return;
+      }
+      const reply = this.writeReply(connection, xid, write.type, applied, startedMs);
+      order.complete(ticket, reply);
+      this.resumeIfDrained(connection, order);
+    });
+  }
+
+  private writeReply(
+    connection: ServerConnection,
+    xid: number,
+    type: number,
+    applied: Applied<ServerConnection>,
+    startedMs: number,
+  ): Buffer {
+    const { result } = applied;
+    const zxid = result.header.zxid;
+    if (type === OpCode.multi && result.multiResults !== undefined) {
+      const results = result.multiResults;
+      return this.replyAt(connection, xid, zxid, 0, startedMs, type, (w) =>
+        encodeMultiResponse(w, { results }),
+      );
+    }
+    if (result.err !== 0) return this.replyAt(connection, xid, zxid, result.err, startedMs, type);
+    const path = result.path ?? '';
+    const stat = result.stat;
+    switch (type) {
+      case OpCode.create:
+        return this.replyAt(connection, xid, zxid, 0, startedMs, type, (w) =>
+          encodeCreateResponse(w, { path }),
+        );
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL:
+        return this.replyAt(connection, xid, zxid, 0, startedMs, type, (w) =>
+          encodeCreate2Response(w, { path, stat: stat ?? missingStat() }),
+        );
+      case OpCode.setData:
+      case OpCode.setACL:
+        return this.replyAt(connection, xid, zxid, 0, startedMs, type, (w) =>
+          encodeSetDataResponse(w, { stat: stat ?? missingStat() }),
+        );
+      default:
+        return this.replyAt(connection, xid, zxid, 0, startedMs, type);
+    }
+  }
+
+  private finish(
+    connection: ServerConnection,
+    order: ReplyOrder,
+    ticket: ReturnType<ReplyOrder['write']>,
+    xid: number,
+    err: number,
+    startedMs: number,
+    type: number,
+    encodeBody?: (writer: Writer) => void,
+  ): void {
+    order.complete(ticket, this.reply(connection, xid, err, startedMs, type, encodeBody));
+    this.resumeIfDrained(connection, order);
+  }
+
+  private resumeIfDrained(connection: ServerConnection, order: ReplyOrder): void {
+    if (order.pending * 2 < order.pendingMax) connection.pauseRequests(false);
+  }
+
+  private auth(connection: ServerConnection, order: ReplyOrder, packet: AuthPacket): void {
+    if (packet.scheme === AuthScheme.digest) {
+      const ids = digestAuthIds(packet.auth.toString('utf8'), digestId, this.server.config.superDigest);
+      for (const id of ids) addId(connection.authIds, id);
+      order.read(() => replyFrame(Xid.auth, 0n, 0));
+      return;
+    }
+    if (packet.scheme === AuthScheme.ip) {
+      order.read(() => replyFrame(Xid.auth, 0n, 0));
+      return;
+    }
+    order.read(() => replyFrame(Xid.auth, 0n, ErrorCode.AUTHFAILED));
+    connection.close(`authentication failed for scheme '${packet.scheme}'`, true);
+  }
+
+  private setWatches(
+    connection: ServerConnection,
+    order: ReplyOrder,
+    xid: number,
+    lists: Parameters<ZooKeeperServer['db']['setWatches']>[0],
+    startedMs: number,
+  ): void {
+    order.read(() => {
+      for (const delivery of this.server.db.setWatches(lists, connection)) {
+        delivery.watcher.send(notificationFrame(delivery.zxid, delivery.event));
+      }
+      return this.reply(connection, xid, 0, startedMs, OpCode.setWatches);
+    });
+  }
+
+  private consumeDropRule(write: WriteRequest, applied: Applied<ServerConnection>): boolean {
+    const index = this.dropRules.findIndex(
+      (rule) =>
+        (rule.op === undefined || rule.op === write.type) &&
+        (rule.path === undefined || rule.path === applied.result.path),
+    );
+    if (index === -1) return false;
+    this.dropRules.splice(index, 1);
+    return true;
+  }
+
+  private reply(
+    connection: ServerConnection,
+    xid: number,
+    err: number,
+    startedMs: number,
+    type: number,
+    encodeBody?: (writer: Writer) => void,
+  ): Buffer {
+    return this.replyAt(connection, xid, this.server.db.lastProcessedZxid, err, startedMs, type, encodeBody);
+  }
+
+  private replyAt(
+    connection: ServerConnection,
+    xid: number,
+    zxid: bigint,
+    err: number,
+    startedMs: number,
+    type: number,
+    encodeBody?: (writer: Writer) => void,
+  ): Buffer {
+    const now = Date.now();
+    this.server.stats.incrementPacketsSent();
+    this.server.stats.recordRequestLatency(startedMs, now);
+    connection.stats.recordResponse(xid, zxid, lastOperationName(type), startedMs, now);
+    return replyFrame(xid, zxid, err, encodeBody);
+  }
+}
+
+function decodeRequest<
+  K extends
+    | typeof OpCode.exists
+    | typeof OpCode.getData
+    | typeof OpCode.getChildren
+    | typeof OpCode.getChildren2
+    | typeof OpCode.getACL
+    | typeof OpCode.sync,
+>(type: K, body: Reader): { path: string; watch: boolean } {
+  const codec = requestCodecFor(type);
+  if (codec === undefined) throw new Error(`no codec for ${opName(type)}`);
+  const value = codec.decode(body) as { path: string; watch?: boolean };
+  return { path: value.path, watch: value.watch ?? false };
+}
+
+/** The write request of a write opcode; 'reconfig'; or `undefined` for an unsupported op. */
+function decodeWrite(type: number, body: Reader): WriteRequest | 'reconfig' | undefined {
+  switch (type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+      return { type, request: decodeCreateRequest(body) };
+    case OpCode.createTTL:
+      return { type, request: decodeCreateTTLRequest(body) };
+    case OpCode.delete:
+      return { type, request: decodeDeleteRequest(body) };
+    case OpCode.setData:
+      return { type, request: decodeSetDataRequest(body) };
+    case OpCode.setACL:
+      return { type, request: decodeSetACLRequest(body) };
+    case OpCode.multi: {
+      const { ops } = decodeMultiRequest(body);
+      return { type, request: { ops: ops as readonly MultiOp[] } };
+    }
+    case OpCode.reconfig:
+      return 'reconfig';
+    default:
+      return undefined;
+  }
+}
+
+/** whoAmI's entry for one auth id: digest → the user name; ip → the address; super → ''. */
+function clientInfo(id: Id): { authScheme: string; user: string } {
+  if (id.scheme === AuthScheme.digest) return { authScheme: id.scheme, user: id.id.split(':')[0] ?? '' };
+  if (id.scheme === AuthScheme.super) return { authScheme: id.scheme, user: '' };
+  return { authScheme: id.scheme, user: id.id };
+}
+
+function addId(ids: Id[], id: Id): void {
+  if (!ids.some((existing) => existing.scheme === id.scheme && existing.id === id.id)) ids.push(id);
+}
+
+function missingStat(): never {
+  throw new Error('an applied create2/setData/setACL carries its Stat');
+}

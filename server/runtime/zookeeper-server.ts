@@ -1,0 +1,420 @@
+/**
+ * The standalone server: binds the pure database (server/data), durable storage
+ * (server/storage), the session tracker and the client port together along the spine of
+ * design.md:
+ *
+ *   request → PREP (TxnEntry) → LOG (group-committed fsync) → APPLY (zxid order) → events, then reply
+ *
+ * Reads are answered from the applied tree, in order with the connection's own writes
+ * (see ReplyOrder). Nothing here decides ZooKeeper semantics; it sequences I/O.
+ */
+
+import { sessionPassword } from '../../src/protocol/auth';
+import { OpCode } from '../../src/protocol/constants';
+import { Reader } from '../../src/protocol/reader';
+import type { ConnectRequest } from '../../src/protocol/records';
+import { decodeTxnEntry, encodeTxnEntry, type TxnEntry } from '../../src/protocol/txn';
+import { Writer } from '../../src/protocol/writer';
+import { assert } from '../../src/util/assert';
+import { ServerStats } from '../admin/server-stats';
+import type { ServerConfig } from '../config';
+import { type Applied, ZooKeeperDatabase } from '../data/database';
+import type { RequestContext, WriteRequest } from '../data/prep';
+import { ClientListener } from '../network/client-listener';
+import type { ServerConnection, ServerConnectionHandler } from '../network/server-connection';
+import { SessionTracker } from '../session/session-tracker';
+import { openMemoryStorage, openStorage } from '../storage/storage';
+import type { Storage } from '../storage/types';
+import { FourLetterWords } from './four-letter-word-host';
+import { connectResponseFrame, expiredConnectResponse, notificationFrame } from './frames';
+import { ReplyOrder } from './reply-order';
+import { RequestHandler } from './request-handler';
+
+/** Where the server reports what operators should see. */
+export interface ServerLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Quiet by default in tests; the CLI passes a console logger. */
+export const silentLogger: ServerLogger = { info() {}, warn() {}, error() {} };
+
+export interface ZooKeeperServerOptions {
+  config: ServerConfig;
+  /** Storage to use instead of opening `config.dataDir` (TestingServer's in-memory mode). */
+  storage?: Storage;
+  logger?: ServerLogger;
+}
+
+/** Limits of the runtime that zoo.cfg does not name. */
+export const runtimeLimits = {
+  /** Requests one connection may have in flight before the server stops reading it. */
+  connectionRequestsMax: 5_000,
+  /** Unsent bytes at which a connection stops being read, and at which it is dropped. */
+  outputBytesPause: 4 * 1024 * 1024,
+  outputBytesMax: 64 * 1024 * 1024,
+  sessionlessTimeoutMs: 10_000,
+} as const;
+
+/** A write waiting for its txn to apply. */
+type AppliedCallback = (applied: Applied<ServerConnection>, entry: TxnEntry) => void;
+
+export class ZooKeeperServer {
+  readonly stats = new ServerStats();
+  readonly sessions: SessionTracker;
+  /** The connection currently carrying each session. */
+  readonly connectionsBySession = new Map<bigint, ServerConnection>();
+  readonly orders = new Map<ServerConnection, ReplyOrder>();
+  readonly logger: ServerLogger;
+  private listener: ClientListener | undefined;
+  private readonly handler: RequestHandler;
+  private readonly fourLetterWords: FourLetterWords;
+  private readonly txnWriter = new Writer(4096);
+  private lastPreparedZxid: bigint;
+  /** Syncs waiting until every write prepared before them is applied: [zxid, callback]. */
+  private syncWaiters: Array<[bigint, () => void]> = [];
+  private timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private failure: unknown;
+  readonly startedAtMs = Date.now();
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly storage: Storage,
+    readonly db: ZooKeeperDatabase<ServerConnection>,
+    logger: ServerLogger,
+  ) {
+    this.logger = logger;
+    this.lastPreparedZxid = db.lastProcessedZxid;
+    const now = Date.now();
+    this.sessions = new SessionTracker({
+      tickTimeMs: config.tickTimeMs,
+      serverId: config.serverId === 0 ? 1 : config.serverId,
+      nowMs: now,
+      minSessionTimeoutMs: config.minSessionTimeoutMs,
+      maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    });
+    // Sessions recovered from disk get a full timeout from now, as Apache re-arms them.
+    for (const [sessionId, timeoutMs] of db.sessions) this.sessions.trackSession(sessionId, timeoutMs, now);
+    this.handler = new RequestHandler(this);
+    this.fourLetterWords = new FourLetterWords(this);
+  }
+
+  /** Opens storage, recovers the snapshot and log, and starts serving on the client port. */
+  static async start(options: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
+    const { config } = options;
+    const logger = options.logger ?? silentLogger;
+    const storage = options.storage ?? (await openConfiguredStorage(config, logger));
+    let db: ZooKeeperDatabase<ServerConnection>;
+    try {
+      db = await recoverDatabase(storage, config);
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    const server = new ZooKeeperServer(config, storage, db, logger);
+    storage.setSnapshotSource(() => server.db.snapshot());
+    try {
+      await server.listen();
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    return server;
+  }
+
+  /** The bound client port. */
+  get port(): number {
+    assert(this.listener !== undefined, 'the server is listening');
+    return this.listener.port;
+  }
+
+  get host(): string {
+    return this.config.clientPortAddress ?? '0.0.0.0';
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Open client connections. */
+  get connections(): ReadonlySet<ServerConnection> {
+    return this.listener?.all ?? new Set();
+  }
+
+  /** Requests received and not yet answered, all connections. */
+  get outstandingRequests(): number {
+    let total = 0;
+    for (const order of this.orders.values()) total += order.pending;
+    return total;
+  }
+
+  private async listen(): Promise<void> {
+    const handler: ServerConnectionHandler = {
+      connect: (connection, request) => this.onConnect(connection, request),
+      request: (connection, header, body) => this.handler.handle(connection, header, body),
+      fourLetterWord: (connection, word) => this.fourLetterWords.answer(connection, word),
+      closed: (connection) => this.onConnectionClosed(connection),
+    };
+    this.listener = new ClientListener(
+      {
+        host: this.config.clientPortAddress ?? '0.0.0.0',
+        port: this.config.clientPort,
+        connectionsPerAddressMax: this.config.maxClientConnections,
+        frameBytesMax: this.config.juteMaxBufferBytes,
+        outputBytesPause: runtimeLimits.outputBytesPause,
+        outputBytesMax: runtimeLimits.outputBytesMax,
+        sessionlessTimeoutMs: runtimeLimits.sessionlessTimeoutMs,
+      },
+      handler,
+    );
+    await this.listener.listen();
+    this.running = true;
+    this.timers.push(setInterval(() => this.expireSessions(), this.config.tickTimeMs));
+    this.timers.push(setInterval(() => this.reapContainers(), this.config.containerCheckIntervalMs));
+    for (const timer of this.timers) timer.unref();
+    this.logger.info(
+      `serving on ${this.host}:${this.port} (zxid 0x${this.db.lastProcessedZxid.toString(16)})`,
+    );
+  }
+
+  /** Stops serving: closes connections, waits for in-flight writes, closes storage. */
+  async close(): Promise<void> {
+    if (!this.running && this.listener === undefined) return;
+    this.running = false;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener !== undefined) await listener.close();
+    try {
+      await this.storage.log.flush();
+    } catch {
+      // A failed log was reported when it failed; closing goes on.
+    }
+    await this.storage.close();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Writes: PREP → LOG → APPLY
+
+  /**
+   * Prepares `write`, logs its txn and applies it once durable. `onApplied` runs after the
+   * watch notifications of the txn have been queued on their connections.
+   */
+  submit(write: WriteRequest, context: RequestContext, onApplied?: AppliedCallback): bigint {
+    assert(this.failure === undefined, 'no writes after a storage failure');
+    this.lastPreparedZxid += 1n;
+    const zxid = this.lastPreparedZxid;
+    const entry = this.db.prepare(write, context, zxid, BigInt(Date.now()));
+    this.txnWriter.reset();
+    encodeTxnEntry(this.txnWriter, entry);
+    this.storage.log.append(zxid, this.txnWriter.finish()).then(
+      () => this.commit(entry, onApplied),
+      (error: unknown) => this.storageFailed(error),
+    );
+    return zxid;
+  }
+
+  /** True once a storage failure stopped writes. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private commit(entry: TxnEntry, onApplied: AppliedCallback | undefined): void {
+    const applied = this.db.apply(entry);
+    for (const delivery of applied.deliveries) {
+      delivery.watcher.send(notificationFrame(delivery.zxid, delivery.event));
+    }
+    if (entry.txn.type === OpCode.closeSession) this.sessionClosed(entry.header.clientId);
+    onApplied?.(applied, entry);
+    this.storage.txnApplied(entry.header.zxid);
+    this.releaseSyncs();
+  }
+
+  /** Runs `callback` once every write prepared so far has been applied. */
+  afterPreparedWrites(callback: () => void): void {
+    if (this.db.lastProcessedZxid >= this.lastPreparedZxid) {
+      callback();
+      return;
+    }
+    this.syncWaiters.push([this.lastPreparedZxid, callback]);
+  }
+
+  private releaseSyncs(): void {
+    if (this.syncWaiters.length === 0) return;
+    const applied = this.db.lastProcessedZxid;
+    const ready = this.syncWaiters.filter(([zxid]) => zxid <= applied);
+    if (ready.length === 0) return;
+    this.syncWaiters = this.syncWaiters.filter(([zxid]) => zxid > applied);
+    for (const [, callback] of ready) callback();
+  }
+
+  private storageFailed(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    // The log's durable state is unknown: acknowledging anything more could lose it.
+    this.logger.error(
+      `transaction log failed, shutting down: ${error instanceof Error ? error.message : error}`,
+    );
+    void this.close();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Sessions
+
+  private onConnect(connection: ServerConnection, request: ConnectRequest): void {
+    if (!this.running) {
+      connection.close('server not running');
+      return;
+    }
+    if (request.lastZxidSeen > this.db.lastProcessedZxid) {
+      // The client has seen a newer state than ours: it must try another server.
+      connection.close(`client zxid 0x${request.lastZxidSeen.toString(16)} is ahead of the server`);
+      return;
+    }
+    const readOnly = request.readOnly === undefined ? undefined : false;
+    if (request.sessionId === 0n) {
+      this.createSession(connection, request, readOnly);
+      return;
+    }
+    const session = this.sessions.getSession(request.sessionId);
+    const passwordOk = sessionPassword(request.sessionId).equals(request.passwd);
+    if (session === undefined || session.closing || !passwordOk) {
+      connection.sendAndClose(expiredConnectResponse(request.readOnly), 'session expired or unknown');
+      return;
+    }
+    this.sessions.touchSession(request.sessionId, Date.now());
+    this.attach(connection, request.sessionId, session.timeoutMs, readOnly);
+  }
+
+  private createSession(
+    connection: ServerConnection,
+    request: ConnectRequest,
+    readOnly: boolean | undefined,
+  ): void {
+    const timeoutMs = this.sessions.negotiateTimeout(request.timeOut);
+    const sessionId = this.sessions.createSession(timeoutMs, Date.now());
+    this.sessions.setOwner(sessionId, this);
+    const context: RequestContext = { sessionId, cxid: 0, authIds: connection.authIds };
+    this.submit({ type: OpCode.createSession, request: { timeOut: timeoutMs } }, context, () => {
+      if (connection.isClosed) return;
+      this.attach(connection, sessionId, timeoutMs, readOnly);
+    });
+  }
+
+  private attach(
+    connection: ServerConnection,
+    sessionId: bigint,
+    timeoutMs: number,
+    readOnly: boolean | undefined,
+  ): void {
+    const previous = this.connectionsBySession.get(sessionId);
+    if (previous !== undefined && previous !== connection)
+      previous.close('session moved to a new connection');
+    this.connectionsBySession.set(sessionId, connection);
+    this.orders.set(connection, new ReplyOrder(connection, runtimeLimits.connectionRequestsMax));
+    const response = connectResponseFrame({
+      protocolVersion: 0,
+      timeOut: timeoutMs,
+      sessionId,
+      passwd: sessionPassword(sessionId),
+      readOnly,
+    });
+    connection.established(response, sessionId, timeoutMs);
+  }
+
+  private onConnectionClosed(connection: ServerConnection): void {
+    this.orders.get(connection)?.clear();
+    this.orders.delete(connection);
+    this.db.closeConnection(connection);
+    if (this.connectionsBySession.get(connection.sessionId) === connection) {
+      this.connectionsBySession.delete(connection.sessionId);
+    }
+  }
+
+  /** Ends a session now, as its expiry would: a closeSession txn deletes its ephemerals. */
+  expireSession(sessionId: bigint): boolean {
+    const session = this.sessions.getSession(sessionId);
+    if (session === undefined || session.closing) return false;
+    this.sessions.setSessionClosing(sessionId);
+    this.submit({ type: OpCode.closeSession }, { sessionId, cxid: 0, authIds: [] });
+    return true;
+  }
+
+  private expireSessions(): void {
+    if (!this.running || this.failed) return;
+    for (const session of this.sessions.expireDue(Date.now())) {
+      this.logger.info(`session 0x${session.sessionId.toString(16)} expired`);
+      this.submit({ type: OpCode.closeSession }, { sessionId: session.sessionId, cxid: 0, authIds: [] });
+    }
+  }
+
+  private sessionClosed(sessionId: bigint): void {
+    this.sessions.removeSession(sessionId);
+    const connection = this.connectionsBySession.get(sessionId);
+    if (connection === undefined) return;
+    this.connectionsBySession.delete(sessionId);
+    // The closing client's own reply must leave first: close once its queue has drained.
+    setImmediate(() => connection.close('session closed', true));
+  }
+
+  private reapContainers(): void {
+    if (!this.running || this.failed) return;
+    const paths = this.db.reapCandidates(BigInt(Date.now()), {
+      maxNeverUsedIntervalMs: 0,
+      limit: Math.max(
+        1,
+        Math.floor((this.config.containerMaxPerMinute * this.config.containerCheckIntervalMs) / 60_000),
+      ),
+    });
+    for (const path of paths) {
+      this.submit(
+        { type: OpCode.deleteContainer, request: { path } },
+        { sessionId: 0n, cxid: 0, authIds: [] },
+      );
+    }
+  }
+}
+
+async function openConfiguredStorage(config: ServerConfig, logger: ServerLogger): Promise<Storage> {
+  const policy = {
+    snapCount: config.snapCount,
+    autopurge: {
+      snapRetainCount: config.autopurgeSnapRetainCount,
+      purgeIntervalHours: config.autopurgeIntervalHours,
+    },
+    logger: { warn: (message: string) => logger.warn(message) },
+  };
+  if (config.dataDir === undefined) return openMemoryStorage(policy);
+  return openStorage({
+    ...policy,
+    dataDir: config.dataDir,
+    ...(config.dataLogDir !== undefined ? { dataLogDir: config.dataLogDir } : {}),
+  });
+}
+
+/** Loads the newest snapshot, then replays every logged txn after it. */
+async function recoverDatabase(
+  storage: Storage,
+  config: ServerConfig,
+): Promise<ZooKeeperDatabase<ServerConnection>> {
+  const options = { skipAcl: config.skipAcl, extendedTypesEnabled: config.extendedTypesEnabled };
+  const recovery = await storage.recover();
+  let db: ZooKeeperDatabase<ServerConnection>;
+  if (recovery.snapshot === undefined) {
+    db = new ZooKeeperDatabase<ServerConnection>(options);
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const chunk of recovery.snapshot.chunks) chunks.push(chunk);
+    db = ZooKeeperDatabase.restore<ServerConnection>(chunks, recovery.snapshot.zxid, options);
+  }
+  for await (const logged of recovery.txns) {
+    const entry = decodeTxnEntry(new Reader(logged.entry));
+    assert(entry.header.zxid === logged.zxid, 'a logged entry carries its own zxid');
+    if (entry.header.zxid <= db.lastProcessedZxid) continue;
+    db.apply(entry);
+  }
+  return db;
+}
