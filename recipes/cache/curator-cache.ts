@@ -70,6 +70,8 @@ export interface CuratorCacheEvents {
 }
 
 const NODES_MAX_DEFAULT = 100_000;
+/** Pause before re-adding a persistent watch that ended on its own. */
+const REOPEN_PAUSE_MS = 1_000;
 
 /** A watched local copy of a subtree. See the module documentation. */
 export class CuratorCache extends EventEmitter<CuratorCacheEvents> {
@@ -191,6 +193,22 @@ export class CuratorCache extends EventEmitter<CuratorCacheEvents> {
     } catch (error) {
       if (this.lifecycle.started) this.emitSafely('error', error);
     }
+    // The watch ended while we still need it (the server removed it, say): add it again.
+    if (this.lifecycle.started) this.reopenLater();
+  }
+
+  /** Re-adds the persistent watch after a pause, then rebuilds; repeats while started. */
+  private reopenLater(): void {
+    setTimeout(() => {
+      if (!this.lifecycle.started) return;
+      this.openPersistentWatch()
+        .then(() => this.scheduleRebuild(true))
+        .catch((error: unknown) => {
+          if (!this.lifecycle.started) return;
+          this.emitSafely('error', error);
+          this.reopenLater();
+        });
+    }, REOPEN_PAUSE_MS);
   }
 
   // -------------------------------------------------------------------------------------

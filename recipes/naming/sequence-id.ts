@@ -20,6 +20,8 @@ export class SequenceParseError extends Error {
 
 const SUFFIX_LENGTH = 10;
 const SUFFIX_PATTERN = /^(-\d{9}|\d{10})$/;
+const INT_MAX = 2n ** 31n - 1n;
+const INT_MIN = -(2n ** 31n);
 
 /**
  * The sequence at the end of `name` (a node name or a full path) as a bigint. Throws
@@ -31,8 +33,11 @@ export function parseSequenceId(name: string): bigint {
   if (last.length < SUFFIX_LENGTH) throw new SequenceParseError(last);
   const suffix = last.slice(-SUFFIX_LENGTH);
   if (!SUFFIX_PATTERN.test(suffix)) throw new SequenceParseError(last);
-  const id = BigInt(suffix);
-  assert(id >= -(2n ** 31n) && id < 2n ** 31n, 'a sequence suffix fits a signed 32-bit int');
+  let id = BigInt(suffix);
+  // `%010d` of a negative number below -999999999 has 11 characters (`-2147483648`): ten
+  // digits above the int range preceded by `-` can only be that.
+  if (id > INT_MAX && last.charAt(last.length - SUFFIX_LENGTH - 1) === '-') id = -id;
+  if (id > INT_MAX || id < INT_MIN) throw new SequenceParseError(last);
   return id;
 }
 
