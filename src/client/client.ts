@@ -81,6 +81,8 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   private readonly isRetryable: (error: unknown) => boolean;
   private readonly backgroundTasks = new Set<Promise<void>>();
   private closePromise: Promise<void> | undefined;
+  /** Aborted when the client has closed: ends `states()` iterations. */
+  private readonly closed = new AbortController();
 
   /** Use {@link ZooKit.newClient}. */
   constructor(connectString: string, options: ClientOptions = {}) {
@@ -160,12 +162,16 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
 
   /** The connection states as an async iterable (from now on), until the client closes or `signal` aborts. */
   states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ConnectionState> {
+    const signal =
+      options.signal === undefined
+        ? this.closed.signal
+        : AbortSignal.any([this.closed.signal, options.signal]);
     return eventIterator<ConnectionState>(
       (push) => {
         this.on('stateChanged', push);
         return () => this.off('stateChanged', push);
       },
-      options.signal === undefined ? {} : { signal: options.signal },
+      { signal },
     );
   }
 
@@ -613,6 +619,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   close(): Promise<void> {
     this.closePromise ??= (async () => {
       await this.session.close();
+      this.closed.abort(new ClosedError());
       await Promise.allSettled([...this.backgroundTasks]);
     })();
     return this.closePromise;

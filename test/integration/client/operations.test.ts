@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ZooKitClient } from '../../../src/client/client';
 import { ZooKit } from '../../../src/client/client';
-import { ConnectionTimeoutError } from '../../../src/errors';
+import { AbortError, ClosedError, ConnectionTimeoutError } from '../../../src/errors';
 import { CreateMode, Perms } from '../../../src/protocol/constants';
 import { Ids } from '../../../src/protocol/data';
 import {
@@ -214,6 +214,21 @@ describeEachBackend('client operations', (backend) => {
         zxid: expect.any(BigInt),
       });
       expect((await client.getChildren('/')).sort()).toEqual(['inside']);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('iterates states until close, and aborts retries with AbortError', async () => {
+      const client = await open();
+      const iterator = client.states();
+      const next = iterator.next();
+      await client.close();
+      expect(await next).toEqual({ value: undefined, done: true });
+      await expect(client.getData('/')).rejects.toBeInstanceOf(ClosedError);
+      const controller = new AbortController();
+      controller.abort();
+      const other = await open();
+      await expect(other.getData('/', { signal: controller.signal })).rejects.toBeInstanceOf(AbortError);
     });
   });
 
