@@ -3,10 +3,13 @@
  * flags and returns a process exit code.
  */
 import { readFileSync } from 'node:fs';
+import { serverCommand } from './commands/server-command';
 
 type Command = (args: string[]) => Promise<number>;
 
-const commands: Record<string, { summary: string; run: Command }> = {};
+const commands: Record<string, { summary: string; run: Command }> = {
+  server: { summary: 'run the bundled ZooKeeper server (zookit server --help)', run: serverCommand },
+};
 
 function packageVersion(): string {
   for (const candidate of ['../package.json', '../../package.json']) {

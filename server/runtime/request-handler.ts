@@ -361,7 +361,7 @@ export class RequestHandler {
     const index = this.dropRules.findIndex(
       (rule) =>
         (rule.op === undefined || rule.op === write.type) &&
-        (rule.path === undefined || rule.path === applied.result.path),
+        (rule.path === undefined || (applied.result.path ?? '').startsWith(rule.path)),
     );
     if (index === -1) return false;
     this.dropRules.splice(index, 1);

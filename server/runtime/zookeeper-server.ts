@@ -28,7 +28,7 @@ import type { Storage } from '../storage/types';
 import { FourLetterWords } from './four-letter-word-host';
 import { connectResponseFrame, expiredConnectResponse, notificationFrame } from './frames';
 import { ReplyOrder } from './reply-order';
-import { RequestHandler } from './request-handler';
+import { type ReplyDropRule, RequestHandler } from './request-handler';
 
 /** Where the server reports what operators should see. */
 export interface ServerLogger {
@@ -215,6 +215,11 @@ export class ZooKeeperServer {
       (error: unknown) => this.storageFailed(error),
     );
     return zxid;
+  }
+
+  /** Fault-hook rules: the next write matching one commits but loses its reply. */
+  get dropReplies(): ReplyDropRule[] {
+    return this.handler.dropRules;
   }
 
   /** True once a storage failure stopped writes. */

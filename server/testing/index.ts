@@ -1,2 +1,3 @@
 /** zookit/testing: in-process servers, fault hooks and a TCP fault proxy for tests. */
-export const TESTING_API_VERSION = 1;
+export { FaultProxy } from './fault-proxy';
+export { TestingServer, type TestingServerOptions, type TestingSession } from './testing-server';
