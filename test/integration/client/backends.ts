@@ -4,7 +4,8 @@
  * `TestingServer` later is one more entry in the list.
  */
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
+import { TestingServer } from '../../../server/testing/testing-server';
 import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ClientOptions } from '../../../src/types';
 import { describeApache, startApacheZooKeeper } from '../../support/apache';
@@ -42,8 +43,29 @@ export const apacheBackend: Backend = {
   start: (options = {}) => startApacheZooKeeper(options),
 };
 
-/** Every backend the client suite runs against. Add the bundled server here. */
-export const backends: readonly Backend[] = [apacheBackend];
+/** zookit's own server, in process, with a temporary data dir. */
+export const bundledBackend: Backend = {
+  name: 'zookit',
+  describe,
+  async start(options = {}) {
+    const server = await TestingServer.start({
+      tickTimeMs: options.tickTime ?? 2000,
+      extendedTypesEnabled: true,
+      ...(options.minSessionTimeout !== undefined ? { minSessionTimeoutMs: options.minSessionTimeout } : {}),
+      ...(options.maxSessionTimeout !== undefined ? { maxSessionTimeoutMs: options.maxSessionTimeout } : {}),
+    });
+    return {
+      host: '127.0.0.1',
+      port: server.port,
+      connectString: server.connectString,
+      stop: () => server.close(),
+      restart: () => server.restart(),
+    };
+  },
+};
+
+/** Every backend the client suite runs against. */
+export const backends: readonly Backend[] = [apacheBackend, bundledBackend];
 
 /** `describe` once per backend, titled `title [name]`. */
 export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
