@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { DistributedBarrier, DistributedDoubleBarrier } from '../../../recipes/barrier/index';
+import type { ZooKitClient } from '../../../src/index';
+import { type DataServer, dataBackends, namespace, startClient } from './fixtures/data-harness';
+
+for (const backend of dataBackends) {
+  backend.describe(`recipes: DistributedBarrier and DistributedDoubleBarrier (${backend.name})`, () => {
+    let server: DataServer;
+    const clients: ZooKitClient[] = [];
+
+    beforeAll(async () => {
+      server = await backend.start();
+    });
+    afterEach(async () => {
+      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it('removing the barrier releases every waiter; a wait times out while it stands', async () => {
+      const path = namespace('barrier');
+      const controller = new DistributedBarrier(await startClient(server, clients), path);
+      await controller.setBarrier();
+      await controller.setBarrier(); // idempotent
+      const waiters = await Promise.all(
+        [0, 1, 2].map(async () => new DistributedBarrier(await startClient(server, clients), path)),
+      );
+      expect(await (waiters[0] as DistributedBarrier).waitOnBarrier({ timeoutMs: 150 })).toBe(false);
+      const released: number[] = [];
+      const waits = waiters.map((waiter, index) =>
+        waiter.waitOnBarrier({ timeoutMs: 10_000 }).then((passed) => {
+          if (passed) released.push(index);
+          return passed;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(released).toEqual([]);
+      await controller.removeBarrier();
+      expect(await Promise.all(waits)).toEqual([true, true, true]);
+      expect(
+        await new DistributedBarrier(await startClient(server, clients), path).waitOnBarrier({
+          timeoutMs: 50,
+        }),
+      ).toBe(true);
+    });
+
+    it('double barrier: nobody enters before all three arrive, and all leave together', async () => {
+      const path = namespace('double-barrier');
+      const members = await Promise.all(
+        [0, 1, 2].map(async () => new DistributedDoubleBarrier(await startClient(server, clients), path, 3)),
+      );
+      const [first, second, third] = members as [
+        DistributedDoubleBarrier,
+        DistributedDoubleBarrier,
+        DistributedDoubleBarrier,
+      ];
+      const entered: number[] = [];
+      const entering = [first, second].map((member, index) =>
+        member.enter({ timeoutMs: 15_000 }).then((passed) => {
+          entered.push(index);
+          return passed;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(entered).toEqual([]);
+      expect(await third.enter({ timeoutMs: 15_000 })).toBe(true);
+      expect(await Promise.all(entering)).toEqual([true, true]);
+      const checker = clients[0] as ZooKitClient;
+      expect((await checker.getChildren(path)).length).toBe(4); // three members and ready
+
+      const left: number[] = [];
+      const leaving = [first, second].map((member, index) =>
+        member.leave({ timeoutMs: 15_000 }).then((passed) => {
+          left.push(index);
+          return passed;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(left).toEqual([]); // the third member is still in
+      expect(await third.leave({ timeoutMs: 15_000 })).toBe(true);
+      expect(await Promise.all(leaving)).toEqual([true, true]);
+      expect(await checker.getChildren(path).catch(() => [])).toEqual([]);
+    });
+
+    it('double barrier: enter times out without enough members and removes its node', async () => {
+      const path = namespace('double-barrier-timeout');
+      const client = await startClient(server, clients);
+      const lonely = new DistributedDoubleBarrier(client, path, 2);
+      expect(await lonely.enter({ timeoutMs: 200 })).toBe(false);
+      expect(await client.exists(lonely.ourPath)).toBeNull();
+    });
+  });
+}
