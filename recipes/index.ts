@@ -4,5 +4,6 @@
  */
 export const RECIPES_API_VERSION = 1;
 
+export * from './leader/index';
 export * from './lock/index';
 export * from './recipe-state';

@@ -19,6 +19,7 @@ import {
   CreateMode,
   type NodeData,
   NoNodeError,
+  SessionExpiredError,
   type Stat,
   type WatchEvent,
   type ZooKitClient,
@@ -85,6 +86,8 @@ export class LockInternals {
         outcome = await this.waitForTurn(node, deadline, signal);
       } catch (error) {
         await this.deleteNode(node.path);
+        // The session ended under us: our node went with it; queue again with a new one.
+        if (error instanceof SessionExpiredError) continue;
         throw error;
       }
       if (outcome === 'acquired') return node;
@@ -150,11 +153,32 @@ export class LockInternals {
         // session would be on its way out and cannot hold anything.
         return node.stat.ephemeralOwner === this.options.client.sessionId ? 'acquired' : 'missing';
       }
-      const watched = await this.watchNode(`${this.options.basePath}/${decision.watch}`);
-      if (watched === undefined) continue; // the predecessor went away before we could watch it
-      if ((await waitFor(watched.fired, deadline, signal)) === 'timeout') return 'timeout';
+      const reconnected = this.nextReconnect();
+      try {
+        const watched = await this.watchNode(`${this.options.basePath}/${decision.watch}`);
+        if (watched === undefined) continue; // the predecessor went away before we could watch it
+        // A reconnect wakes us too: if the session changed meanwhile, the watch may belong to
+        // the new session while our node died with the old one, and only a new look tells.
+        const woken = Promise.race([watched.fired, reconnected.promise]);
+        if ((await waitFor(woken, deadline, signal)) === 'timeout') return 'timeout';
+      } finally {
+        reconnected.dispose();
+      }
     }
     throw new LockAcquireError(`${this.options.basePath}: no decision after ${DECISION_ROUNDS_MAX} rounds`);
+  }
+
+  /** Resolves on the next RECONNECTED or LOST of the client; `dispose()` stops listening. */
+  private nextReconnect(): { promise: Promise<void>; dispose: () => void } {
+    const client = this.options.client;
+    let listener: (state: string) => void = () => {};
+    const promise = new Promise<void>((resolve) => {
+      listener = (state) => {
+        if (state === 'RECONNECTED' || state === 'LOST') resolve();
+      };
+    });
+    client.on('stateChanged', listener);
+    return { promise, dispose: () => client.off('stateChanged', listener) };
   }
 
   /**

@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { InterProcessMutex, type OwnershipLostError } from '../../../recipes/index';
 import { AbortError, TransactionError, type ZooKitClient } from '../../../src/index';
-import { startTrackedProcess, type TrackedProcess } from '../../support/child-processes';
+import type { TrackedProcess } from '../../support/child-processes';
 import {
   eventually,
-  expireSession,
+  expireClientSession,
   namespace,
   type RecipeServer,
   recipeBackends,
   startClient,
+  startWorker,
 } from './fixtures/recipe-harness';
 
 const PROTECTED_LOCK_NAME = /^_c_[0-9a-f-]{36}-lock-\d{10}$/;
@@ -149,20 +150,11 @@ for (const backend of recipeBackends) {
         const path = namespace('mutex-processes');
         for (let worker = 0; worker < workers; worker++) {
           processes.push(
-            await startTrackedProcess({
-              command: 'npx',
-              args: [
-                'tsx',
-                'test/integration/recipes/fixtures/counter-worker.ts',
-                server.connectString,
-                path,
-                counterFile,
-                logFile,
-                String(iterations),
-                String(worker),
-              ],
-              logFile: join(directory, `worker-${worker}.out`),
-            }),
+            await startWorker(
+              'counter-worker.ts',
+              [server.connectString, path, counterFile, logFile, String(iterations), String(worker)],
+              join(directory, `worker-${worker}.out`),
+            ),
           );
         }
         const codes = await Promise.all(processes.map((child) => child.exited));
@@ -182,7 +174,7 @@ for (const backend of recipeBackends) {
       const path = namespace('mutex-expire-holding');
       const held = await acquired(new InterProcessMutex(one, path, { policy: 'session' }));
       const takeover = new InterProcessMutex(two, path).acquire({ timeoutMs: 20_000 });
-      await expireSession(server.port, one.sessionId, one.sessionPassword);
+      await expireClientSession(server.port, one);
       await eventually(() => held.signal.aborted, 15_000, 'the holder signal fired');
       expect(['LOST', 'nodeDeleted']).toContain((held.signal.reason as OwnershipLostError).reason);
       const next = await takeover;
@@ -199,12 +191,17 @@ for (const backend of recipeBackends) {
       const path = namespace('mutex-expire-waiting');
       const held = await acquired(new InterProcessMutex(one, path));
       const waiting = new InterProcessMutex(two, path).acquire({ timeoutMs: 20_000 });
+      let waiterFailure: unknown;
+      waiting.catch((error: unknown) => {
+        waiterFailure = error;
+      });
       await eventually(async () => (await one.getChildren(path)).length === 2, 5_000, 'the waiter queued');
       const oldNodes = await one.getChildren(path);
-      await expireSession(server.port, two.sessionId, two.sessionPassword);
+      await expireClientSession(server.port, two);
       // The waiter's node dies with its session; the waiter makes a new one under its new session.
       await eventually(
         async () => {
+          if (waiterFailure !== undefined) throw waiterFailure;
           const now = await one.getChildren(path);
           return now.length === 2 && now.some((name) => !oldNodes.includes(name));
         },
