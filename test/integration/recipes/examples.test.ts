@@ -41,9 +41,11 @@ for (const backend of dataBackends) {
 
     it('cron-leader: one runner per tick, and a new leader after the first stops', async () => {
       const { code, output } = await runExample('docs/examples/cron-leader.ts', server.connectString);
-      expect(output).toContain('cron example: done, one runner per tick');
+      expect(output, output).toContain('cron example: done, one runner per tick');
       expect(code).toBe(0);
-      expect(output.match(/I am the leader now/g)?.length).toBe(2);
+      // The first leader and its successor (more if a loaded machine suspends a connection).
+      expect(output.match(/I am the leader now/g)?.length ?? 0, output).toBeGreaterThanOrEqual(2);
+      expect(output).toMatch(/stopping worker-[abc]/);
     }, 90_000);
 
     it('config-centre: every subscriber converges and a stale write is refused', async () => {

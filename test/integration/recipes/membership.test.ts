@@ -5,7 +5,7 @@ import {
   type DataServer,
   dataBackends,
   eventually,
-  expireSession,
+  expireUntilNewSession,
   namespace,
   startClient,
 } from './fixtures/data-harness';
@@ -48,7 +48,7 @@ for (const backend of dataBackends) {
       await eventually(() => payloads(first).m2 === 'two-b', 10_000, 'the new payload');
 
       const sessionBefore = secondClient.sessionId;
-      await expireSession(server.port, sessionBefore, secondClient.sessionPassword);
+      await expireUntilNewSession(secondClient, server.port);
       await eventually(
         async () => {
           const stat = await firstClient.exists(`${path}/m2`);
@@ -131,7 +131,7 @@ for (const backend of dataBackends) {
       closers.push(() => registry.close());
       await registry.register({ name: 'api', id: 'a-1', address: '127.0.0.1', port: 9000 });
       const sessionBefore = client.sessionId;
-      await expireSession(server.port, sessionBefore, client.sessionPassword);
+      await expireUntilNewSession(client, server.port);
       await eventually(
         async () => {
           const stat = await observer.exists(`${basePath}/api/a-1`);
