@@ -203,11 +203,20 @@ export class Preparer {
     return node;
   }
 
-  private validateCreateMode(flags: number, ttl: bigint, path: string, context: RequestContext): CreateMode {
+  private validateCreateMode(
+    type: number,
+    flags: number,
+    ttl: bigint,
+    path: string,
+    context: RequestContext,
+  ): CreateMode {
     if (!isCreateMode(flags)) fail(ErrorCode.BADARGUMENTS, path);
     if (isTtl(flags) && !this.options.extendedTypesEnabled) fail(ErrorCode.UNIMPLEMENTED, path);
     if (isTtl(flags) ? ttl <= 0n || ttl > BigInt(Limits.ttlMsMax) : ttl >= 0n)
       fail(ErrorCode.BADARGUMENTS, path);
+    // A createTTL op with a non-TTL mode and ttl -1 passes Apache's checks and then logs a
+    // CreateTTLTxn it cannot apply (3.8.0 and master stop the server): refuse it here.
+    if (type === OpCode.createTTL && !isTtl(flags)) fail(ErrorCode.BADARGUMENTS, path);
     checkSession(context, path);
     if (isEphemeral(flags) && context.localSession === true) fail(ErrorCode.EPHEMERALONLOCALSESSION, path);
     return flags;
@@ -225,7 +234,7 @@ export class Preparer {
     zxid: bigint,
     time: bigint,
   ): Txn {
-    const mode = this.validateCreateMode(request.flags, ttl, request.path, context);
+    const mode = this.validateCreateMode(type, request.flags, ttl, request.path, context);
     const slash = request.path.lastIndexOf('/');
     if (slash === -1 || request.path.includes('\0')) fail(ErrorCode.BADARGUMENTS, request.path);
     const parentPath = request.path.slice(0, slash);

@@ -101,7 +101,7 @@ export class RequestHandler {
         order.read(() => this.reply(connection, Xid.ping, 0, startedMs, type));
         return;
       case OpCode.auth:
-        this.auth(connection, order, decodeAuthPacket(body));
+        this.auth(connection, order, xid, decodeAuthPacket(body));
         return;
       case OpCode.setWatches:
       case OpCode.setWatches2:
@@ -327,18 +327,19 @@ export class RequestHandler {
     if (order.pending * 2 < order.pendingMax) connection.pauseRequests(false);
   }
 
-  private auth(connection: ServerConnection, order: ReplyOrder, packet: AuthPacket): void {
+  /** Auth replies echo the request's xid (clients send -4) with zxid 0, as Apache does. */
+  private auth(connection: ServerConnection, order: ReplyOrder, xid: number, packet: AuthPacket): void {
     if (packet.scheme === AuthScheme.digest) {
       const ids = digestAuthIds(packet.auth.toString('utf8'), digestId, this.server.config.superDigest);
       for (const id of ids) addId(connection.authIds, id);
-      order.read(() => replyFrame(Xid.auth, 0n, 0));
+      order.read(() => replyFrame(xid, 0n, 0));
       return;
     }
     if (packet.scheme === AuthScheme.ip) {
-      order.read(() => replyFrame(Xid.auth, 0n, 0));
+      order.read(() => replyFrame(xid, 0n, 0));
       return;
     }
-    order.read(() => replyFrame(Xid.auth, 0n, ErrorCode.AUTHFAILED));
+    order.read(() => replyFrame(xid, 0n, ErrorCode.AUTHFAILED));
     connection.close(`authentication failed for scheme '${packet.scheme}'`, true);
   }
 

@@ -70,6 +70,12 @@ describe('prep: create validation order (protocol.md §7)', () => {
     expect(errorOf(harness, ttl(5, 0x10000000000n))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, ttl(0, 10n))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, createRequest('/t', 5))).toBe(ErrorCode.BADARGUMENTS);
+    // createTTL with a non-TTL mode and ttl -1: Apache logs a txn it cannot apply; zookit refuses.
+    for (const flags of [0, 1, 2, 3, 4]) expect(errorOf(harness, ttl(flags, -1n))).toBe(ErrorCode.BADARGUMENTS);
+    const inMulti = harness.prepare({ type: OpCode.multi, request: { ops: [ttl(0, -1n)] } }, alice);
+    expect(inMulti.txn.type === OpCode.multi && txnsFromMultiTxn(inMulti.txn.body)).toEqual([
+      { type: OpCode.error, body: { err: ErrorCode.BADARGUMENTS } },
+    ]);
     const applied = harness.write(ttl(6, 1000n), alice);
     expect(applied.result.path).toBe('/t0000000000');
     expect(applied.result.stat?.ephemeralOwner).toBe(0n);

@@ -1,0 +1,316 @@
+/**
+ * The differential runner: each scenario runs against Apache ZooKeeper 3.8 and against
+ * zookit (concurrently, one server of each per test file, one namespace per scenario), and
+ * the two normalised records must be deeply equal. A failure prints both records.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { afterAll, beforeAll, it } from 'vitest';
+import { TestingServer } from '../../../server/testing/testing-server';
+import { type ApacheZooKeeper, describeApache, startApacheZooKeeper, superDigestFor } from '../../support/apache';
+import { fourLetterWord } from '../../support/network';
+import { RawSession } from '../../support/raw-session';
+import { type Channel, ResumeChannel } from './channel';
+import { Normaliser } from './normalise';
+import { ConformanceSession, type RecordEntry, type RecordSink } from './session';
+
+/** Which server a scenario run talks to. */
+export type TargetKind = 'apache' | 'zookit';
+
+/** Tick length of both servers: sessions negotiate within [1000, 10000] ms. */
+export const TICK_MS = 500;
+/** The super user's password on both servers (`digest super:<password>`). */
+export const SUPER_PASSWORD = 'conformance-super';
+const SUPER_DIGEST = superDigestFor(SUPER_PASSWORD);
+
+/** What a scenario gets: sessions that record, its own namespace, and the server's port. */
+export interface ScenarioContext {
+  readonly target: TargetKind;
+  /** The scenario's namespace, e.g. `/cf-acl-7`; it exists (world:anyone ALL) when the scenario starts. */
+  readonly root: string;
+  readonly port: number;
+  /** `root + '/' + relative` (`root` itself for ''). */
+  path(relative: string): string;
+  /** Opens a recorded session named s1, s2… (requested timeout default 30 s). */
+  session(options?: { timeOut?: number }): Promise<ConformanceSession>;
+  /**
+   * Reconnects with `session`'s id and password (or the overrides), recording the
+   * ConnectResponse; returns the new session when the server accepted it.
+   */
+  resume(
+    session: ConformanceSession,
+    overrides?: { password?: Buffer; sessionId?: bigint; lastZxidSeen?: bigint },
+  ): Promise<ConformanceSession | undefined>;
+  /** Records a free-form, already normalised value. */
+  record(label: string, value: unknown): void;
+  readonly normaliser: Normaliser;
+  fourLetterWord(word: string): Promise<string>;
+}
+
+/** One differential scenario. */
+export interface Scenario {
+  name: string;
+  run(context: ScenarioContext): Promise<void>;
+  /**
+   * Runs against zookit only (the scenario asserts the expected behaviour itself), e.g. a
+   * request that corrupts Apache 3.8.0's log. Documented in docs/conformance.md.
+   */
+  zookitOnly?: string;
+  /** A deliberate difference this scenario handles (documented in docs/conformance.md). */
+  difference?: string;
+  timeoutMs?: number;
+}
+
+interface Target {
+  kind: TargetKind;
+  port: number;
+  admin: ConformanceSession;
+}
+
+const discard: RecordSink = { push: () => undefined, normaliser: new Normaliser(0n) };
+
+async function openAdmin(port: number): Promise<ConformanceSession> {
+  const { session, response } = await RawSession.connect({ port, timeOut: 30_000 });
+  const admin = new ConformanceSession('admin', session, discard, response.sessionId, response.passwd, response.timeOut);
+  const err = await admin.auth('digest', `super:${SUPER_PASSWORD}`);
+  if (err !== 0) throw new Error(`super auth failed: ${err}`);
+  return admin;
+}
+
+class Run implements ScenarioContext {
+  readonly records: RecordEntry[] = [];
+  readonly sessions: ConformanceSession[] = [];
+  private recording = true;
+  private count = 0;
+  readonly sink: RecordSink;
+
+  constructor(
+    private readonly targetInfo: Target,
+    readonly root: string,
+    readonly normaliser: Normaliser,
+  ) {
+    this.sink = {
+      push: (entry) => {
+        if (this.recording) this.records.push(entry);
+      },
+      normaliser,
+    };
+  }
+
+  get target(): TargetKind {
+    return this.targetInfo.kind;
+  }
+
+  get port(): number {
+    return this.targetInfo.port;
+  }
+
+  path(relative: string): string {
+    return relative === '' ? this.root : `${this.root}/${relative}`;
+  }
+
+  async session(options: { timeOut?: number } = {}): Promise<ConformanceSession> {
+    const { session: channel, response } = await RawSession.connect({
+      port: this.port,
+      timeOut: options.timeOut ?? 30_000,
+    });
+    const name = `s${++this.count}`;
+    this.normaliser.nameSession(response.sessionId, name);
+    const session = new ConformanceSession(name, channel, this.sink, response.sessionId, response.passwd, response.timeOut);
+    this.sessions.push(session);
+    this.record(`${name} connect`, {
+      timeOut: response.timeOut,
+      passwordBytes: response.passwd.length,
+      readOnly: response.readOnly,
+    });
+    return session;
+  }
+
+  async resume(
+    session: ConformanceSession,
+    overrides: { password?: Buffer; sessionId?: bigint; lastZxidSeen?: bigint } = {},
+  ): Promise<ConformanceSession | undefined> {
+    const { channel, response } = await ResumeChannel.open(this.port, {
+      protocolVersion: 0,
+      lastZxidSeen: overrides.lastZxidSeen ?? session.lastZxid,
+      timeOut: 30_000,
+      sessionId: overrides.sessionId ?? session.sessionId,
+      passwd: overrides.password ?? session.password,
+      readOnly: false,
+    });
+    this.record(`${session.name} resume`, {
+      timeOut: response.timeOut,
+      sessionId: this.normaliser.session(response.sessionId),
+      passwordZero: response.passwd.every((byte) => byte === 0),
+      passwordSame: response.passwd.equals(session.password),
+      readOnly: response.readOnly,
+    });
+    if (response.timeOut <= 0) {
+      const closed = await channel.whenClosed(2_000).then(
+        () => true,
+        () => false,
+      );
+      this.record(`${session.name} resume closed`, closed);
+      channel.destroy();
+      return undefined;
+    }
+    const resumed = new ConformanceSession(
+      session.name,
+      channel,
+      this.sink,
+      response.sessionId,
+      response.passwd,
+      response.timeOut,
+    );
+    resumed.lastZxid = session.lastZxid;
+    this.sessions.push(resumed);
+    return resumed;
+  }
+
+  record(label: string, value: unknown): void {
+    this.sink.push({ label, value });
+  }
+
+  fourLetterWord(word: string): Promise<string> {
+    return fourLetterWord(this.port, word);
+  }
+
+  /** Flushes trailing notifications into the record, then stops recording. */
+  async finish(): Promise<void> {
+    const flushed = new Set<string>();
+    for (const session of [...this.sessions].reverse()) {
+      if (session.channel.closed || flushed.has(session.name)) continue;
+      flushed.add(session.name);
+      await session.flush().catch(() => undefined);
+    }
+    this.recording = false;
+  }
+
+  /** Closes every session the scenario left alive (resuming dropped ones), quietly. */
+  async cleanUp(): Promise<void> {
+    this.recording = false;
+    const closed = new Set<bigint>();
+    for (const session of [...this.sessions].reverse()) {
+      if (closed.has(session.sessionId)) continue;
+      closed.add(session.sessionId);
+      await closeQuietly(session, this);
+    }
+    await deleteTree(this.targetInfo.admin, this.root);
+  }
+}
+
+async function closeQuietly(session: ConformanceSession, run: Run): Promise<void> {
+  let channel: Channel = session.channel;
+  if (channel.closed) {
+    const opened = await ResumeChannel.open(run.port, {
+      protocolVersion: 0,
+      lastZxidSeen: 0n,
+      timeOut: 30_000,
+      sessionId: session.sessionId,
+      passwd: session.password,
+      readOnly: false,
+    }).catch(() => undefined);
+    if (opened === undefined || opened.response.timeOut <= 0) {
+      opened?.channel.destroy();
+      return;
+    }
+    channel = opened.channel;
+  }
+  const closer = new ConformanceSession(session.name, channel, discard, session.sessionId, session.password, 0);
+  await closer.close().catch(() => undefined);
+  channel.destroy();
+}
+
+/** Deletes `path` and everything under it (the admin session is super: ACLs do not apply). */
+async function deleteTree(admin: ConformanceSession, path: string): Promise<void> {
+  const children = await admin.getChildren(path);
+  for (const child of children.value?.children ?? []) await deleteTree(admin, `${path}/${child}`);
+  await admin.delete(path);
+}
+
+async function runOn(target: Target, scenario: Scenario, root: string): Promise<RecordEntry[]> {
+  const created = await target.admin.create(root);
+  if (created.err !== 0) throw new Error(`cannot create namespace ${root}: ${created.err}`);
+  const base = (await target.admin.exists('/')).zxid;
+  const run = new Run(target, root, new Normaliser(base));
+  run.normaliser.nameSession(target.admin.sessionId, 'admin');
+  try {
+    await scenario.run(run);
+    await run.finish();
+  } finally {
+    await run.cleanUp();
+  }
+  return run.records;
+}
+
+const noop: Scenario = { name: 'noop', run: async () => undefined };
+
+function formatRecords(records: readonly RecordEntry[]): string {
+  return records.map((entry, index) => `${String(index).padStart(3)} ${JSON.stringify(entry)}`).join('\n');
+}
+
+/**
+ * Registers one test per scenario, all against one Apache ZooKeeper and one zookit server
+ * started for this file.
+ */
+export function conformanceSuite(title: string, tag: string, scenarios: readonly Scenario[]): void {
+  describeApache(`conformance: ${title}`, () => {
+    let apache: ApacheZooKeeper | undefined;
+    let zookit: TestingServer | undefined;
+    let apacheTarget: Target;
+    let zookitTarget: Target;
+
+    beforeAll(async () => {
+      const names = new Set<string>();
+      for (const scenario of scenarios) {
+        if (names.has(scenario.name)) throw new Error(`duplicate scenario name '${scenario.name}'`);
+        names.add(scenario.name);
+      }
+      [apache, zookit] = await Promise.all([
+        startApacheZooKeeper({ tickTime: TICK_MS, extendedTypes: true, superDigest: SUPER_DIGEST }),
+        TestingServer.start({
+          inMemory: true,
+          tickTimeMs: TICK_MS,
+          extendedTypesEnabled: true,
+          superDigest: SUPER_DIGEST,
+          fourLetterWordWhitelist: '*',
+          containerCheckIntervalMs: 60_000,
+        }),
+      ]);
+      apacheTarget = { kind: 'apache', port: apache.port, admin: await openAdmin(apache.port) };
+      zookitTarget = { kind: 'zookit', port: zookit.port, admin: await openAdmin(zookit.port) };
+    });
+
+    afterAll(async () => {
+      apacheTarget?.admin.channel.destroy();
+      zookitTarget?.admin.channel.destroy();
+      await Promise.all([apache?.stop(), zookit?.close()]);
+    });
+
+    scenarios.forEach((scenario, index) => {
+      const root = `/cf-${tag}-${index}`;
+      it(
+        scenario.name,
+        async () => {
+          if (scenario.zookitOnly !== undefined) {
+            // Apache still gets the namespace create and delete, so both histories stay alike.
+            await Promise.all([runOn(zookitTarget, scenario, root), runOn(apacheTarget, noop, root)]);
+            return;
+          }
+          const [fromApache, fromZookit] = await Promise.all([
+            runOn(apacheTarget, scenario, root),
+            runOn(zookitTarget, scenario, root),
+          ]);
+          if (process.env.CONFORMANCE_DUMP !== undefined && scenario.name.includes(process.env.CONFORMANCE_DUMP))
+            console.log(`--- Apache\n${formatRecords(fromApache)}\n--- zookit\n${formatRecords(fromZookit)}`);
+          if (!isDeepStrictEqual(fromApache, fromZookit)) {
+            throw new Error(
+              `records differ for '${scenario.name}'\n--- Apache ZooKeeper\n${formatRecords(fromApache)}\n--- zookit\n${formatRecords(fromZookit)}`,
+            );
+          }
+        },
+        scenario.timeoutMs ?? 15_000,
+      );
+    });
+  });
+}
+
