@@ -15,7 +15,7 @@
  */
 import { type NodeData, NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
-import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
+import { type ConnectionStateErrorPolicy, OwnershipLostError, OwnershipSignal } from '../recipe-state';
 import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
 import { type AcquireOptions, type HeldNode, LockHandle, type OwnershipHandle } from './lock-handle';
 import { deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
@@ -99,6 +99,11 @@ export class ReentrantLock implements InterProcessLock {
     deadline: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<LockHandle | false> {
+    if (this.hold !== undefined && isDead(this.hold)) {
+      // The node is gone (session lost, or deleted): re-entering would hand out a dead
+      // hold. Its handles still release it (a no-op delete); acquire anew.
+      this.hold = undefined;
+    }
     if (this.hold !== undefined) {
       this.hold.count += 1;
       return this.handleFor(this.hold);
@@ -134,6 +139,14 @@ export class ReentrantLock implements InterProcessLock {
       if (error instanceof NoNodeError) hold.ownership.abort('nodeDeleted');
     });
   }
+}
+
+/** True when a hold's node is known to be gone (not merely SUSPENDED, where it may still exist). */
+function isDead(hold: Hold): boolean {
+  const reason: unknown = hold.ownership.signal.reason;
+  return (
+    reason instanceof OwnershipLostError && (reason.reason === 'LOST' || reason.reason === 'nodeDeleted')
+  );
 }
 
 /** Curator's `InterProcessMutex`: a re-entrant (per instance) lock on `path`. */

@@ -55,7 +55,7 @@ for (const backend of recipeBackends) {
       expect(await latches[0]?.await({ timeoutMs: 5_000 })).toBe(true);
       expect(latches.map((latch) => latch.hasLeadership())).toEqual([true, false, false]);
       expect(events).toEqual(['isLeader 0']);
-      const children = await latches[0]!['client'].getChildren(path);
+      const children = await clients[0]!.getChildren(path);
       for (const name of children) expect(name).toMatch(/^_c_[0-9a-f-]{36}-latch-\d{10}$/);
       const participants = await latches[1]!.participants();
       expect(participants.map((participant) => [participant.id, participant.isLeader])).toEqual([

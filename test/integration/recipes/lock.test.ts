@@ -172,7 +172,8 @@ for (const backend of recipeBackends) {
     it('session loss while holding fires the signal with LOST, leaves no orphan, and another process takes over', async () => {
       const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
       const path = namespace('mutex-expire-holding');
-      const held = await acquired(new InterProcessMutex(one, path, { policy: 'session' }));
+      const lostMutex = new InterProcessMutex(one, path, { policy: 'session' });
+      const held = await acquired(lostMutex);
       const takeover = new InterProcessMutex(two, path).acquire({ timeoutMs: 20_000 });
       await expireClientSession(server.port, one);
       await eventually(() => held.signal.aborted, 15_000, 'the holder signal fired');
@@ -181,6 +182,9 @@ for (const backend of recipeBackends) {
       expect(next).not.toBe(false);
       if (next === false) return;
       expect(await two.getChildren(path)).toEqual([next.path.slice(path.length + 1)]);
+      // Re-entering the lost hold is refused: the instance queues with a new node instead.
+      expect(lostMutex.isAcquiredInThisProcess()).toBe(true);
+      expect(await lostMutex.acquire({ timeoutMs: 300 })).toBe(false);
       await held.release(); // the node is gone: a no-op
       await next.release();
       expect(await two.getChildren(path)).toEqual([]);
