@@ -75,7 +75,18 @@ export type WriteRequest =
     }
   | { type: typeof OpCode.createTTL; request: CreateTTLRequest }
   | { type: typeof OpCode.delete; request: DeleteRequest }
-  | { type: typeof OpCode.deleteContainer; request: DeleteContainerRequest }
+  | {
+      type: typeof OpCode.deleteContainer;
+      request: DeleteContainerRequest;
+      /**
+       * Sent by a client rather than the container reaper. Apache 3.8 prepares a client's
+       * deleteContainer from the raw request bytes (length prefix included), so it always
+       * fails with BADARGUMENTS; zookit answers the same (and never deletes without an ACL check).
+       */
+      fromClient?: boolean;
+    }
+  /** reconfig on a standalone server: an error txn with RECONFIGDISABLED, as Apache logs it. */
+  | { type: typeof OpCode.reconfig }
   | { type: typeof OpCode.setData; request: SetDataRequest }
   | { type: typeof OpCode.setACL; request: SetACLRequest }
   | { type: typeof OpCode.check; request: CheckVersionRequest }
@@ -127,6 +138,12 @@ export class Preparer {
       time,
       type: write.type as number,
     };
+    if (write.type === OpCode.multi && mixesReadsAndWrites(write.request.ops)) {
+      // Apache's MultiOperationRecord refuses to decode such a multi: the whole request
+      // becomes one error txn with MARSHALLINGERROR (its zxid is still consumed).
+      const body = { err: ErrorCode.MARSHALLINGERROR };
+      return { header: { ...header, type: OpCode.error }, txn: { type: OpCode.error, body } };
+    }
     if (write.type === OpCode.multi) {
       return {
         header,
@@ -181,7 +198,10 @@ export class Preparer {
       case OpCode.delete:
         return this.prepareDelete(write.request, context, zxid);
       case OpCode.deleteContainer:
+        if (write.fromClient === true) fail(ErrorCode.BADARGUMENTS, write.request.path);
         return this.prepareDeleteContainer(write.request.path, zxid);
+      case OpCode.reconfig:
+        return fail(ErrorCode.RECONFIGDISABLED, '/zookeeper/config');
       case OpCode.setData:
         return this.prepareSetData(write.request, context, zxid, time);
       case OpCode.setACL:
@@ -354,6 +374,12 @@ function ownerFor(mode: CreateMode, ttl: bigint, sessionId: bigint): bigint {
   if (mode === CreateMode.CONTAINER) return CONTAINER_EPHEMERAL_OWNER;
   if (isTtl(mode)) return ttlEphemeralOwner(ttl);
   return isEphemeral(mode) ? sessionId : 0n;
+}
+
+/** True when a multi holds both read ops (getData, getChildren) and write ops. */
+function mixesReadsAndWrites(ops: readonly MultiOp[]): boolean {
+  const isRead = (op: MultiOp) => op.type === OpCode.getData || op.type === OpCode.getChildren;
+  return ops.some(isRead) && !ops.every(isRead);
 }
 
 /** The ZooKeeper code of a PREP failure; anything else is a bug and rethrown. */

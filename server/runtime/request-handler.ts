@@ -22,9 +22,11 @@ import {
   decodeCheckWatchesRequest,
   decodeCreateRequest,
   decodeCreateTTLRequest,
+  decodeDeleteContainerRequest,
   decodeDeleteRequest,
   decodeGetAllChildrenNumberRequest,
   decodeGetEphemeralsRequest,
+  decodeReconfigRequest,
   decodeSetACLRequest,
   decodeSetDataRequest,
   decodeSetWatches,
@@ -140,10 +142,6 @@ export class RequestHandler {
       // UNIMPLEMENTED and closes the connection (check is the fixed behaviour after 3.8.0).
       order.read(() => this.reply(connection, xid, ErrorCode.UNIMPLEMENTED, startedMs, type));
       connection.close(`unsupported opcode ${type}`, true);
-      return;
-    }
-    if (write === 'reconfig') {
-      order.read(() => this.reply(connection, xid, ErrorCode.RECONFIGDISABLED, startedMs, type));
       return;
     }
     this.write(connection, order, xid, write, startedMs);
@@ -412,8 +410,8 @@ function decodeRequest<
   return { path: value.path, watch: value.watch ?? false };
 }
 
-/** The write request of a write opcode; 'reconfig'; or `undefined` for an unsupported op. */
-function decodeWrite(type: number, body: Reader): WriteRequest | 'reconfig' | undefined {
+/** The write request of a write opcode, or `undefined` for an unsupported op. */
+function decodeWrite(type: number, body: Reader): WriteRequest | undefined {
   switch (type) {
     case OpCode.create:
     case OpCode.create2:
@@ -432,7 +430,11 @@ function decodeWrite(type: number, body: Reader): WriteRequest | 'reconfig' | un
       return { type, request: { ops: ops as readonly MultiOp[] } };
     }
     case OpCode.reconfig:
-      return 'reconfig';
+      // Decoded only to reject a malformed body; standalone PREP answers RECONFIGDISABLED.
+      decodeReconfigRequest(body);
+      return { type };
+    case OpCode.deleteContainer:
+      return { type, request: decodeDeleteContainerRequest(body), fromClient: true };
     default:
       return undefined;
   }

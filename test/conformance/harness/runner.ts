@@ -6,7 +6,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, it } from 'vitest';
 import { TestingServer } from '../../../server/testing/testing-server';
-import { type ApacheZooKeeper, describeApache, startApacheZooKeeper, superDigestFor } from '../../support/apache';
+import {
+  type ApacheZooKeeper,
+  describeApache,
+  startApacheZooKeeper,
+  superDigestFor,
+} from '../../support/apache';
 import { fourLetterWord } from '../../support/network';
 import { RawSession } from '../../support/raw-session';
 import { type Channel, ResumeChannel } from './channel';
@@ -66,11 +71,18 @@ interface Target {
   admin: ConformanceSession;
 }
 
-const discard: RecordSink = { push: () => undefined, normaliser: new Normaliser(0n) };
+const discard: RecordSink = { push: () => undefined, normaliser: new Normaliser(0n), target: 'none' };
 
 async function openAdmin(port: number): Promise<ConformanceSession> {
   const { session, response } = await RawSession.connect({ port, timeOut: 30_000 });
-  const admin = new ConformanceSession('admin', session, discard, response.sessionId, response.passwd, response.timeOut);
+  const admin = new ConformanceSession(
+    'admin',
+    session,
+    discard,
+    response.sessionId,
+    response.passwd,
+    response.timeOut,
+  );
   const err = await admin.auth('digest', `super:${SUPER_PASSWORD}`);
   if (err !== 0) throw new Error(`super auth failed: ${err}`);
   return admin;
@@ -93,6 +105,7 @@ class Run implements ScenarioContext {
         if (this.recording) this.records.push(entry);
       },
       normaliser,
+      target: targetInfo.kind,
     };
   }
 
@@ -115,7 +128,14 @@ class Run implements ScenarioContext {
     });
     const name = `s${++this.count}`;
     this.normaliser.nameSession(response.sessionId, name);
-    const session = new ConformanceSession(name, channel, this.sink, response.sessionId, response.passwd, response.timeOut);
+    const session = new ConformanceSession(
+      name,
+      channel,
+      this.sink,
+      response.sessionId,
+      response.passwd,
+      response.timeOut,
+    );
     this.sessions.push(session);
     this.record(`${name} connect`, {
       timeOut: response.timeOut,
@@ -215,7 +235,14 @@ async function closeQuietly(session: ConformanceSession, run: Run): Promise<void
     }
     channel = opened.channel;
   }
-  const closer = new ConformanceSession(session.name, channel, discard, session.sessionId, session.password, 0);
+  const closer = new ConformanceSession(
+    session.name,
+    channel,
+    discard,
+    session.sessionId,
+    session.password,
+    0,
+  );
   await closer.close().catch(() => undefined);
   channel.destroy();
 }
@@ -300,7 +327,10 @@ export function conformanceSuite(title: string, tag: string, scenarios: readonly
             runOn(apacheTarget, scenario, root),
             runOn(zookitTarget, scenario, root),
           ]);
-          if (process.env.CONFORMANCE_DUMP !== undefined && scenario.name.includes(process.env.CONFORMANCE_DUMP))
+          if (
+            process.env.CONFORMANCE_DUMP !== undefined &&
+            scenario.name.includes(process.env.CONFORMANCE_DUMP)
+          )
             console.log(`--- Apache\n${formatRecords(fromApache)}\n--- zookit\n${formatRecords(fromZookit)}`);
           if (!isDeepStrictEqual(fromApache, fromZookit)) {
             throw new Error(
@@ -313,4 +343,3 @@ export function conformanceSuite(title: string, tag: string, scenarios: readonly
     });
   });
 }
-

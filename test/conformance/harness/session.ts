@@ -44,6 +44,7 @@ export interface CallResult<T> {
 /** Where sessions write their records. */
 export interface RecordSink {
   push(entry: RecordEntry): void;
+  readonly target: 'apache' | 'zookit' | 'none';
   readonly normaliser: Normaliser;
 }
 
@@ -205,8 +206,12 @@ export class ConformanceSession {
   }
 
   getChildren(path: string, watch = false) {
-    return this.call(OpCode.getChildren, { path, watch }, decodeGetChildrenResponse, `getChildren ${path}`, (v) =>
-      [...v.children].sort(),
+    return this.call(
+      OpCode.getChildren,
+      { path, watch },
+      decodeGetChildrenResponse,
+      `getChildren ${path}`,
+      (v) => [...v.children].sort(),
     );
   }
 
@@ -226,8 +231,23 @@ export class ConformanceSession {
 
   multi(ops: MultiOp[]) {
     return this.call(OpCode.multi, { ops }, decodeMultiResponse, 'multi', (v) =>
-      this.n.multiResults(v.results),
+      this.n.multiResults(v.results).map((result, index) => this.create2InMulti(ops[index], result)),
     );
+  }
+
+  /**
+   * Documented difference: Apache 3.8.0 answers a create2 inside a multi with a plain
+   * CreateResult (type 1, no Stat); ZOOKEEPER-4026 (master) answers type 15 with the Stat,
+   * as zookit does. Both are recorded as `create2` + path; zookit's Stat is checked here.
+   */
+  private create2InMulti(op: MultiOp | undefined, result: unknown): unknown {
+    if (op?.type !== OpCode.create2) return result;
+    const created = result as { type: number; path?: string; stat?: { czxid: unknown } };
+    if (created.type === -1) return result;
+    const expectedType = this.sink.target === 'apache' ? OpCode.create : OpCode.create2;
+    if (created.type !== expectedType || (expectedType === OpCode.create2 && created.stat === undefined))
+      throw new Error(`${this.sink.target}: create2 in multi answered ${JSON.stringify(result)}`);
+    return { type: 'create2', path: created.path };
   }
 
   multiRead(ops: MultiOp[]) {
@@ -308,7 +328,12 @@ export class ConformanceSession {
 
   /** closeSession, recorded; then waits for the server to close the socket. */
   async close(): Promise<void> {
-    await this.request(OpCode.closeSession, () => this.channel.sendEmpty(OpCode.closeSession), undefined, 'close');
+    await this.request(
+      OpCode.closeSession,
+      () => this.channel.sendEmpty(OpCode.closeSession),
+      undefined,
+      'close',
+    );
     await this.channel.whenClosed();
   }
 

@@ -3,8 +3,9 @@
  * trap, sequential names (also after deletes), ephemeral owners, container/TTL masking,
  * null versus empty data, the root and /zookeeper nodes.
  */
-import { CreateMode, OpCode } from '../../../src/protocol/constants';
+
 import { expect } from 'vitest';
+import { CreateMode, OpCode } from '../../../src/protocol/constants';
 import { ErrorCode } from '../../../src/protocol/errors';
 import type { Scenario } from '../harness/runner';
 import { op, scenario } from './define';
@@ -29,7 +30,8 @@ export const nodeScenarios: Scenario[] = [
   }),
   scenario('create persistent sequential: names from the parent cversion', async (c) => {
     const s = await c.session();
-    for (let index = 0; index < 3; index++) await s.create(c.path('q-'), { flags: CreateMode.PERSISTENT_SEQUENTIAL });
+    for (let index = 0; index < 3; index++)
+      await s.create(c.path('q-'), { flags: CreateMode.PERSISTENT_SEQUENTIAL });
     await s.getChildren2(c.path(''));
   }),
   scenario('create ephemeral sequential', async (c) => {
@@ -70,7 +72,11 @@ export const nodeScenarios: Scenario[] = [
   }),
   scenario('create TTL node: createTTL op, owner masked', async (c) => {
     const s = await c.session();
-    await s.create(c.path('ttl'), { flags: CreateMode.PERSISTENT_WITH_TTL, op: OpCode.createTTL, ttl: 3_600_000n });
+    await s.create(c.path('ttl'), {
+      flags: CreateMode.PERSISTENT_WITH_TTL,
+      op: OpCode.createTTL,
+      ttl: 3_600_000n,
+    });
     await s.getData(c.path('ttl'));
     await s.create(c.path('ttl/child'));
     await s.delete(c.path('ttl/child'));
@@ -89,7 +95,11 @@ export const nodeScenarios: Scenario[] = [
     const s = await c.session();
     for (const ttl of [0n, -5n, 0x10000000000n])
       await s.create(c.path('t'), { flags: CreateMode.PERSISTENT_WITH_TTL, op: OpCode.createTTL, ttl });
-    await s.create(c.path('t'), { flags: CreateMode.PERSISTENT_WITH_TTL, op: OpCode.createTTL, ttl: 0xffffffffffn });
+    await s.create(c.path('t'), {
+      flags: CreateMode.PERSISTENT_WITH_TTL,
+      op: OpCode.createTTL,
+      ttl: 0xffffffffffn,
+    });
   }),
   scenario('createTTL with a non-TTL mode and a TTL', async (c) => {
     const s = await c.session();

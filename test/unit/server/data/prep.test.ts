@@ -266,3 +266,30 @@ describe('prep: sessions and containers', () => {
     expect(harness.db.tree.has('/c')).toBe(false);
   });
 });
+
+describe('prep: requests Apache refuses as a whole (found by differential conformance)', () => {
+  it('reconfig is RECONFIGDISABLED, a client deleteContainer BADARGUMENTS, both as error txns', () => {
+    const harness = new Harness();
+    harness.write(
+      { type: OpCode.createContainer, request: { path: '/c', data: null, acl: OPEN, flags: 4 } },
+      alice,
+    );
+    expect(errorOf(harness, { type: OpCode.reconfig })).toBe(ErrorCode.RECONFIGDISABLED);
+    const fromClient = { type: OpCode.deleteContainer, request: { path: '/c' }, fromClient: true } as const;
+    expect(errorOf(harness, fromClient)).toBe(ErrorCode.BADARGUMENTS);
+    expect(errorOf(harness, { type: OpCode.deleteContainer, request: { path: '/c' } })).toBe(0);
+  });
+
+  it('a multi mixing reads and writes is one MARSHALLINGERROR error txn', () => {
+    const harness = new Harness();
+    const mixed = {
+      type: OpCode.multi,
+      request: {
+        ops: [createRequest('/a'), { type: OpCode.getData, request: { path: '/', watch: false } }],
+      },
+    } as const;
+    const entry = harness.prepare(mixed, alice);
+    expect(entry.header.type).toBe(OpCode.error);
+    expect(entry.txn).toEqual({ type: OpCode.error, body: { err: ErrorCode.MARSHALLINGERROR } });
+  });
+});
