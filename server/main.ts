@@ -4,11 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { serverCommand } from './commands/server-command';
+import { shellCommand } from './commands/shell/shell-command';
+import { statusCommand } from './commands/status-command';
 
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   server: { summary: 'run the bundled ZooKeeper server (zookit server --help)', run: serverCommand },
+  shell: { summary: 'an interactive ZooKeeper shell, zkCli-style (zookit shell --help)', run: shellCommand },
+  status: { summary: 'four-letter-word status of servers (zookit status host:port,...)', run: statusCommand },
 };
 
 function packageVersion(): string {
