@@ -45,6 +45,8 @@ export class ShellSession {
   private connectStringValue: string;
   private readonly history = new Map<number, string>();
   private commandCount = 0;
+  /** True from `connect()` until its client exists, so the prompt says CONNECTING, not CLOSED. */
+  private opening = false;
   private readonly persistentWatches = new Set<PersistentWatch>();
   private readonly options: ShellSessionOptions;
 
@@ -65,16 +67,23 @@ export class ShellSession {
 
   /** zkCli's prompt: `[zk: 127.0.0.1:2181(CONNECTED) 3] `, with zookit's state names. */
   get prompt(): string {
-    const state = this.client === undefined ? 'CLOSED' : (this.client.state ?? 'CONNECTING');
+    const idle = this.opening ? 'CONNECTING' : 'CLOSED';
+    const state = this.client === undefined ? idle : (this.client.state ?? 'CONNECTING');
     return `[zk: ${this.connectStringValue}(${state}) ${this.commandCount}] `;
   }
 
   /** Opens a client for `connectString` (closing the current one); resolves once connected. */
   async connect(connectString = this.connectStringValue): Promise<void> {
-    await this.closeClient();
-    this.connectStringValue = connectString;
-    const client = ZooKit.newClient(connectString, { ...shellClientDefaults, ...this.options.clientOptions });
-    this.client = client;
+    this.opening = true;
+    let client: ZooKitClient;
+    try {
+      await this.closeClient();
+      this.connectStringValue = connectString;
+      client = ZooKit.newClient(connectString, { ...shellClientDefaults, ...this.options.clientOptions });
+      this.client = client;
+    } finally {
+      this.opening = false;
+    }
     client.on('stateChanged', (state) => {
       if (this.options.announceStates) this.print(formatStateEvent(state));
       else if (state !== 'CONNECTED') this.printError(formatStateEvent(state));
