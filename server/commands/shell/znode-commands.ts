@@ -51,17 +51,15 @@ function argument(command: ParsedCommand, index: number): string {
   return value;
 }
 
-/** Every path of the subtree at `root`, depth first, children in name order. */
+/** Every path of the subtree at `root`, breadth first as zkCli lists it, children in name order. */
 async function subtreePaths(client: ZooKitClient, root: string): Promise<string[]> {
-  const paths: string[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    if (paths.length >= subtreeNodesMax)
+  const paths = [root];
+  for (let next = 0; next < paths.length; next += 1) {
+    if (paths.length > subtreeNodesMax)
       throw new ShellUsageError(`more than ${subtreeNodesMax} nodes under ${root}`);
-    const path = stack.pop() as string;
-    paths.push(path);
-    const children = [...(await client.getChildren(path))].sort().reverse();
-    for (const child of children) stack.push(joinPath(path, child));
+    const path = paths[next] as string;
+    const children = [...(await client.getChildren(path))].sort();
+    for (const child of children) paths.push(joinPath(path, child));
   }
   return paths;
 }

@@ -142,14 +142,14 @@ describe('zookit shell --cmd', () => {
     expect((await client.getChildren('/modes')).sort()).toEqual(['box', 'ro', 'seq-0000000000', 'ttl']);
   });
 
-  it('ls -R lists the subtree depth first; deleteall removes it', async () => {
+  it('ls -R lists the subtree breadth first; deleteall removes it', async () => {
     const result = await runCli([
       'shell',
       server.connectString,
       '--cmd',
       'create /tree; create /tree/b; create /tree/a; create /tree/a/x; ls -R /tree; deleteall /tree; stat /tree',
     ]);
-    expect(result.stdout.split('\n').slice(4)).toEqual(['/tree', '/tree/a', '/tree/a/x', '/tree/b', '']);
+    expect(result.stdout.split('\n').slice(4)).toEqual(['/tree', '/tree/a', '/tree/b', '/tree/a/x', '']);
     expect(result.stderr).toBe('Node does not exist: /tree (NONODE)\n');
   });
 
