@@ -26,6 +26,7 @@ import {
   decodeDeleteRequest,
   decodeGetAllChildrenNumberRequest,
   decodeGetEphemeralsRequest,
+  decodeGetSASLRequest,
   decodeReconfigRequest,
   decodeSetACLRequest,
   decodeSetDataRequest,
@@ -42,6 +43,7 @@ import {
   encodeGetDataResponse,
   encodeGetEphemeralsResponse,
   encodeSetDataResponse,
+  encodeSetSASLResponse,
   encodeSyncResponse,
   encodeWhoAmIResponse,
   type RequestHeader,
@@ -128,6 +130,11 @@ export class RequestHandler {
       case OpCode.closeSession:
         this.write(connection, order, xid, { type: OpCode.closeSession }, startedMs);
         return;
+      case OpCode.sasl:
+        // No SASL server here: Apache answers OK, zxid 0, a null token, and carries on.
+        decodeGetSASLRequest(body);
+        order.read(() => replyFrame(xid, 0n, 0, (w) => encodeSetSASLResponse(w, { token: null })));
+        return;
       default:
         break;
     }
@@ -138,9 +145,10 @@ export class RequestHandler {
     }
     const write = decodeWrite(type, body);
     if (write === undefined) {
-      // check (13) outside a multi, notification (0), sasl and unknown opcodes: Apache answers
-      // UNIMPLEMENTED and closes the connection (check is the fixed behaviour after 3.8.0).
-      order.read(() => this.reply(connection, xid, ErrorCode.UNIMPLEMENTED, startedMs, type));
+      // check (13) outside a multi, notification (0) and unknown opcodes: Apache answers
+      // UNIMPLEMENTED with zxid -1 (the unset zxid of a request that never reached PREP)
+      // and closes the connection (check is the fixed behaviour after 3.8.0).
+      order.read(() => this.replyAt(connection, xid, -1n, ErrorCode.UNIMPLEMENTED, startedMs, type));
       connection.close(`unsupported opcode ${type}`, true);
       return;
     }

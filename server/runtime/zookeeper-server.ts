@@ -284,6 +284,11 @@ export class ZooKeeperServer {
       this.createSession(connection, request, readOnly);
       return;
     }
+    // Apache closes the session's current connection before it checks the password, so a
+    // reconnect with a wrong password still takes the old connection down.
+    const previous = this.connectionsBySession.get(request.sessionId);
+    if (previous !== undefined && previous !== connection)
+      previous.close('session reconnecting from a new connection');
     const session = this.sessions.getSession(request.sessionId);
     const passwordOk = sessionPassword(request.sessionId).equals(request.passwd);
     if (session === undefined || session.closing || !passwordOk) {

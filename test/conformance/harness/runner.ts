@@ -47,6 +47,8 @@ export interface ScenarioContext {
   ): Promise<ConformanceSession | undefined>;
   /** Records a free-form, already normalised value. */
   record(label: string, value: unknown): void;
+  /** Runs `body` without recording (for per-server assertions of a documented difference). */
+  unrecorded(body: () => Promise<void>): Promise<void>;
   readonly normaliser: Normaliser;
   fourLetterWord(word: string): Promise<string>;
 }
@@ -188,6 +190,16 @@ class Run implements ScenarioContext {
 
   record(label: string, value: unknown): void {
     this.sink.push({ label, value });
+  }
+
+  async unrecorded(body: () => Promise<void>): Promise<void> {
+    const was = this.recording;
+    this.recording = false;
+    try {
+      await body();
+    } finally {
+      this.recording = was;
+    }
   }
 
   fourLetterWord(word: string): Promise<string> {

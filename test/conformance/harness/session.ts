@@ -320,6 +320,23 @@ export class ConformanceSession {
     return reply.header.err;
   }
 
+  /** A ping round trip that returns (not records) the notifications that arrived before it. */
+  async drainEvents(): Promise<{ type: number; path: string }[]> {
+    const events: { type: number; path: string }[] = [];
+    const xid = this.channel.sendEmpty(OpCode.ping);
+    for (let frames = 0; frames < 1_000; frames++) {
+      const reply = await this.channel.nextReply();
+      if (reply.header.xid !== Xid.notification) {
+        if (reply.header.xid !== Xid.ping && reply.header.xid !== xid)
+          throw new Error(`${this.name}: expected the ping reply, got xid ${reply.header.xid}`);
+        return events;
+      }
+      const event = decodeWatcherEvent(reply.reader);
+      events.push({ type: event.type, path: event.path });
+    }
+    throw new Error(`${this.name}: no ping reply within 1000 frames`);
+  }
+
   /** A ping round trip: records every notification that arrived before it. */
   async flush(): Promise<void> {
     const xid = this.channel.sendEmpty(OpCode.ping);

@@ -71,7 +71,8 @@ describe('prep: create validation order (protocol.md §7)', () => {
     expect(errorOf(harness, ttl(0, 10n))).toBe(ErrorCode.BADARGUMENTS);
     expect(errorOf(harness, createRequest('/t', 5))).toBe(ErrorCode.BADARGUMENTS);
     // createTTL with a non-TTL mode and ttl -1: Apache logs a txn it cannot apply; zookit refuses.
-    for (const flags of [0, 1, 2, 3, 4]) expect(errorOf(harness, ttl(flags, -1n))).toBe(ErrorCode.BADARGUMENTS);
+    for (const flags of [0, 1, 2, 3, 4])
+      expect(errorOf(harness, ttl(flags, -1n))).toBe(ErrorCode.BADARGUMENTS);
     const inMulti = harness.prepare({ type: OpCode.multi, request: { ops: [ttl(0, -1n)] } }, alice);
     expect(inMulti.txn.type === OpCode.multi && txnsFromMultiTxn(inMulti.txn.body)).toEqual([
       { type: OpCode.error, body: { err: ErrorCode.BADARGUMENTS } },
