@@ -1,0 +1,164 @@
+/**
+ * `npm run bench[:server|:client|:recipes]`: zookit against Apache ZooKeeper 3.8 on this
+ * machine, loopback only, in one run. Prints Markdown tables and zookit/Apache ratios.
+ *
+ *   tsx test/bench/run.ts [server|client|recipes] [--quick] [--memory|--no-memory]
+ *                         [--measure-ms N] [--warmup-ms N] [--generators N]
+ *
+ * Every process it starts (both servers, the load generators) is stopped by PID at the
+ * end, on error and on SIGINT.
+ */
+import { cpus, totalmem } from 'node:os';
+import { runClientBench } from './client-bench';
+import { installCleanup } from './processes';
+import { runRecipesBench } from './recipes-bench';
+import {
+  memoryTable,
+  runMemoryStep,
+  runServerGrid,
+  type ServerBenchSettings,
+  serverGridTable,
+} from './server-bench';
+import { type BenchServer, startApache, startZookit } from './servers';
+import { LoadWorker } from './worker-pool';
+
+/** Parsed command line. */
+interface BenchOptions {
+  suites: ReadonlySet<'server' | 'client' | 'recipes'>;
+  quick: boolean;
+  memory: boolean;
+  warmupMs: number;
+  measureMs: number;
+  generators: number;
+}
+
+const USAGE =
+  'usage: tsx test/bench/run.ts [server|client|recipes] [--quick] [--memory|--no-memory] ' +
+  '[--warmup-ms N] [--measure-ms N] [--generators N]';
+
+function integerFlag(args: string[], index: number, min: number, max: number): number {
+  const text = args[index + 1] ?? '';
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new Error(`${args[index]} expects ${min}..${max}\n${USAGE}`);
+  return value;
+}
+
+function parseOptions(args: string[]): BenchOptions {
+  const suites = new Set<'server' | 'client' | 'recipes'>();
+  let quick = false;
+  let memory: boolean | undefined;
+  const numbers = { warmupMs: -1, measureMs: -1, generators: 1 };
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === 'server' || arg === 'client' || arg === 'recipes') suites.add(arg);
+    else if (arg === '--quick') quick = true;
+    else if (arg === '--memory') memory = true;
+    else if (arg === '--no-memory') memory = false;
+    else if (arg === '--warmup-ms') numbers.warmupMs = integerFlag(args, index++, 0, 60_000);
+    else if (arg === '--measure-ms') numbers.measureMs = integerFlag(args, index++, 100, 60_000);
+    else if (arg === '--generators') numbers.generators = integerFlag(args, index++, 1, 16);
+    else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
+  }
+  if (suites.size === 0) for (const suite of ['server', 'client', 'recipes'] as const) suites.add(suite);
+  return {
+    suites,
+    quick,
+    memory: memory ?? !quick,
+    warmupMs: numbers.warmupMs >= 0 ? numbers.warmupMs : quick ? 150 : 1_000,
+    measureMs: numbers.measureMs >= 0 ? numbers.measureMs : quick ? 300 : 2_500,
+    generators: numbers.generators,
+  };
+}
+
+/** Everything started, so that any exit path can stop it. */
+const started = { servers: [] as BenchServer[], workers: [] as LoadWorker[] };
+
+async function stopEverything(): Promise<void> {
+  const { servers, workers } = started;
+  started.servers = [];
+  started.workers = [];
+  await Promise.allSettled([
+    ...workers.map((worker) => worker.stop()),
+    ...servers.map((server) => server.stop()),
+  ]);
+}
+
+async function startServers(): Promise<BenchServer[]> {
+  // One after the other: both start faster without competing for two cores.
+  const zookit = await startZookit();
+  started.servers.push(zookit);
+  const apache = await startApache();
+  started.servers.push(apache);
+  return [zookit, apache];
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function serverSuite(options: BenchOptions): Promise<void> {
+  const settings: ServerBenchSettings = {
+    warmupMs: options.warmupMs,
+    measureMs: options.measureMs,
+    generators: options.generators,
+    memoryZnodes: options.memory ? 1_000_000 : 0,
+  };
+  log(
+    `server benchmark: ${settings.warmupMs} ms warm-up + ${settings.measureMs} ms per cell, ${settings.generators} generator process(es)`,
+  );
+  const servers = await startServers();
+  const workers = Array.from({ length: settings.generators }, () => LoadWorker.start());
+  started.workers.push(...workers);
+  const grid = await runServerGrid(servers, workers, settings, log);
+  console.log('\n## Server: raw-protocol load, 128-byte values\n');
+  console.log(serverGridTable(grid));
+  await stopEverything();
+  if (settings.memoryZnodes === 0) {
+    console.log('\n(memory step skipped: pass --memory)');
+    return;
+  }
+  log(`memory: ${settings.memoryZnodes} znodes of 100 bytes on fresh servers`);
+  const fresh = await startServers();
+  const memory = await runMemoryStep(fresh, settings.memoryZnodes, log);
+  console.log(`\n## Server: resident memory holding ${settings.memoryZnodes} znodes of 100 bytes\n`);
+  console.log(memoryTable(memory));
+  await stopEverything();
+}
+
+async function clientSuite(options: BenchOptions): Promise<void> {
+  const servers = await startServers();
+  await runClientBench(
+    servers,
+    { warmupMs: options.warmupMs, measureMs: options.measureMs },
+    started.workers,
+    log,
+  );
+  await stopEverything();
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  installCleanup(stopEverything);
+  const startedMs = performance.now();
+  console.log(`# zookit benchmarks — ${new Date().toISOString()}`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  if (options.suites.has('server')) await serverSuite(options);
+  if (options.suites.has('client')) await clientSuite(options);
+  if (options.suites.has('recipes')) await runRecipesBench(options.quick, started, log);
+  log(`total ${((performance.now() - startedMs) / 1_000).toFixed(1)} s`);
+}
+
+main().then(
+  async () => {
+    await stopEverything();
+    process.exit(0);
+  },
+  async (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await stopEverything();
+    process.exit(1);
+  },
+);

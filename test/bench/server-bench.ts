@@ -1,0 +1,258 @@
+/**
+ * Issue 3's benchmark: the same raw-protocol load against zookit's server and Apache
+ * ZooKeeper (getData, setData, create × 1 and 16 clients × 1 and 64 outstanding, 128-byte
+ * values), cells interleaved between the servers so drift hits both alike; then the
+ * resident memory of each holding a million 100-byte znodes, on fresh servers.
+ */
+import { fourLetterWord } from '../support/network';
+import { BenchOp, Driver, type LoadJob } from './load-job';
+import { formatLatency, formatMebibytes, formatRate, formatRatio, markdownTable, verdict } from './report';
+import type { BenchServer } from './servers';
+import { populateZnodes, prepareBenchTree } from './tree-setup';
+import { type LoadWorker, type MergedResult, runCell } from './worker-pool';
+
+/** Value size of the throughput cells (issue 3). */
+export const VALUE_BYTES = 128;
+/** Value size of the memory step's znodes (issue 3). */
+const MEMORY_VALUE_BYTES = 100;
+/** Client counts and in-flight counts of the grid. */
+const CLIENT_COUNTS = [1, 16] as const;
+const OUTSTANDING_COUNTS = [1, 64] as const;
+const OPERATIONS = [BenchOp.getData, BenchOp.setData, BenchOp.create] as const;
+
+/** How long and how hard the server benchmark runs. */
+export interface ServerBenchSettings {
+  warmupMs: number;
+  measureMs: number;
+  /** Load-generator processes sharing a cell's clients. */
+  generators: number;
+  /** Znodes for the memory step; 0 skips it. */
+  memoryZnodes: number;
+}
+
+/** One measured cell for one server. */
+export interface ServerCellResult {
+  server: string;
+  op: BenchOp;
+  clients: number;
+  outstanding: number;
+  result: MergedResult | undefined;
+  failure: string | undefined;
+}
+
+/** Splits a cell's clients over the generator processes. */
+export function splitJobs(
+  base: Omit<LoadJob, 'connections' | 'firstConnection'>,
+  clients: number,
+  generators: number,
+): LoadJob[] {
+  const used = Math.min(clients, generators);
+  const jobs: LoadJob[] = [];
+  let first = 0;
+  for (let index = 0; index < used; index++) {
+    const connections = Math.floor(clients / used) + (index < clients % used ? 1 : 0);
+    jobs.push({ ...base, connections, firstConnection: first });
+    first += connections;
+  }
+  return jobs;
+}
+
+/** Runs one cell on one server; a failure is recorded, not thrown, so the grid completes. */
+async function measureCell(
+  server: BenchServer,
+  workers: readonly LoadWorker[],
+  cell: { op: BenchOp; clients: number; outstanding: number },
+  settings: ServerBenchSettings,
+  tag: string,
+): Promise<ServerCellResult> {
+  const base = {
+    driver: Driver.raw,
+    port: server.port,
+    op: cell.op,
+    outstanding: cell.outstanding,
+    valueBytes: VALUE_BYTES,
+    warmupMs: settings.warmupMs,
+    measureMs: settings.measureMs,
+    nodeCount: Math.max(...CLIENT_COUNTS),
+    tag,
+  };
+  const jobs = splitJobs(base, cell.clients, settings.generators);
+  try {
+    const result = await runCell(workers.slice(0, jobs.length), jobs);
+    return { server: server.name, ...cell, result, failure: undefined };
+  } catch (error) {
+    return {
+      server: server.name,
+      ...cell,
+      result: undefined,
+      failure: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+/** The throughput grid against every server. */
+export async function runServerGrid(
+  servers: readonly BenchServer[],
+  workers: readonly LoadWorker[],
+  settings: ServerBenchSettings,
+  log: (line: string) => void,
+): Promise<ServerCellResult[]> {
+  for (const server of servers) await prepareBenchTree(server.port, Math.max(...CLIENT_COUNTS), VALUE_BYTES);
+  const results: ServerCellResult[] = [];
+  let cellNumber = 0;
+  for (const op of OPERATIONS) {
+    for (const clients of CLIENT_COUNTS) {
+      for (const outstanding of OUTSTANDING_COUNTS) {
+        cellNumber += 1;
+        for (const server of servers) {
+          const cell = { op, clients, outstanding };
+          const outcome = await measureCell(server, workers, cell, settings, `s${cellNumber}`);
+          results.push(outcome);
+          const summary =
+            outcome.result === undefined
+              ? `FAILED: ${outcome.failure}`
+              : `${formatRate(outcome.result.opsPerSecond)} ops/s`;
+          log(`  ${server.name.padEnd(6)} ${op} ${clients}×${outstanding}: ${summary}`);
+        }
+      }
+    }
+  }
+  return results;
+}
+
+/** A goal per operation kind (issue 3): reads ≥ 1.5× Apache, writes ≥ 1.0×. */
+export function throughputGoal(op: BenchOp): number {
+  return op === BenchOp.getData ? 1.5 : 1.0;
+}
+
+/** The grid as a Markdown table with zookit/Apache ratios and verdicts. */
+export function serverGridTable(results: readonly ServerCellResult[]): string {
+  const rows: string[][] = [];
+  for (const zookit of results.filter((entry) => entry.server === 'zookit')) {
+    const apache = results.find(
+      (entry) =>
+        entry.server === 'Apache' &&
+        entry.op === zookit.op &&
+        entry.clients === zookit.clients &&
+        entry.outstanding === zookit.outstanding,
+    );
+    const z = zookit.result;
+    const a = apache?.result;
+    const throughputRatio = z !== undefined && a !== undefined ? z.opsPerSecond / a.opsPerSecond : Number.NaN;
+    const p99Ratio = z !== undefined && a !== undefined ? z.p99Us / a.p99Us : Number.NaN;
+    const goal = throughputGoal(zookit.op);
+    rows.push([
+      `${zookit.op} ${zookit.clients}×${zookit.outstanding}`,
+      z === undefined ? 'failed' : formatRate(z.opsPerSecond),
+      a === undefined ? 'failed' : formatRate(a.opsPerSecond),
+      formatRatio(throughputRatio),
+      verdict(Number.isFinite(throughputRatio) ? throughputRatio >= goal : undefined),
+      z === undefined ? '–' : `${formatLatency(z.p50Us)} / ${formatLatency(z.p99Us)}`,
+      a === undefined ? '–' : `${formatLatency(a.p50Us)} / ${formatLatency(a.p99Us)}`,
+      formatRatio(p99Ratio),
+      verdict(Number.isFinite(p99Ratio) ? p99Ratio <= 1 : undefined),
+      z === undefined
+        ? '–'
+        : `${Math.round(z.cpuCores * 100)} / ${a === undefined ? '–' : Math.round(a.cpuCores * 100)}`,
+      `${(z?.errors ?? 0) + (a?.errors ?? 0)}`,
+    ]);
+  }
+  const headers = [
+    'op clients×outstanding',
+    'zookit ops/s',
+    'Apache ops/s',
+    'ops ratio',
+    `goal`,
+    'zookit p50 / p99',
+    'Apache p50 / p99',
+    'p99 ratio',
+    'p99 goal',
+    'generator CPU % (z / A)',
+    'errors',
+  ];
+  return markdownTable(headers, rows);
+}
+
+/** One server's memory with a million znodes. */
+export interface MemoryResult {
+  server: string;
+  znodes: number;
+  baselineBytes: number;
+  fullBytes: number;
+  bytesPerZnode: number;
+  note: string;
+}
+
+function nodeCountOf(srvr: string): number {
+  const match = /^Node count: (\d+)$/m.exec(srvr);
+  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
+}
+
+/** Fills each (fresh) server with `znodes` znodes and reads its RSS before and after. */
+export async function runMemoryStep(
+  servers: readonly BenchServer[],
+  znodes: number,
+  log: (line: string) => void,
+): Promise<MemoryResult[]> {
+  const baselines = new Map<string, number>();
+  for (const server of servers) {
+    await server.settleMemory();
+    baselines.set(server.name, server.residentBytes());
+  }
+  const startedMs = performance.now();
+  // Both at once: the fill is not what is measured, and it halves the wait.
+  await Promise.all(
+    servers.map((server) =>
+      populateZnodes({
+        port: server.port,
+        znodeCount: znodes,
+        parents: 1_000,
+        valueBytes: MEMORY_VALUE_BYTES,
+        connections: 4,
+        outstanding: 256,
+        timeoutMs: 300_000,
+      }),
+    ),
+  );
+  log(
+    `  populated ${znodes} znodes on each server in ${((performance.now() - startedMs) / 1_000).toFixed(1)} s`,
+  );
+  const results: MemoryResult[] = [];
+  for (const server of servers) {
+    const note = await server.settleMemory();
+    const fullBytes = server.residentBytes();
+    const counted = nodeCountOf(await fourLetterWord(server.port, 'srvr', 10_000));
+    const baselineBytes = baselines.get(server.name) ?? Number.NaN;
+    results.push({
+      server: server.name,
+      znodes: counted,
+      baselineBytes,
+      fullBytes,
+      bytesPerZnode: (fullBytes - baselineBytes) / counted,
+      note,
+    });
+  }
+  return results;
+}
+
+/** The memory results as a Markdown table with the zookit/Apache ratio. */
+export function memoryTable(results: readonly MemoryResult[]): string {
+  const apache = results.find((entry) => entry.server === 'Apache');
+  const rows = results.map((entry) => {
+    const ratio = apache === undefined ? Number.NaN : entry.bytesPerZnode / apache.bytesPerZnode;
+    return [
+      entry.server,
+      String(entry.znodes),
+      formatMebibytes(entry.baselineBytes),
+      formatMebibytes(entry.fullBytes),
+      `${Math.round(entry.bytesPerZnode)} B`,
+      formatRatio(ratio),
+      entry.server === 'zookit' ? verdict(Number.isFinite(ratio) ? ratio <= 1 : undefined) : '',
+      entry.note,
+    ];
+  });
+  return markdownTable(
+    ['server', 'znodes', 'RSS empty', 'RSS full', 'bytes/znode', 'vs Apache', 'goal ≤ 1×', 'note'],
+    rows,
+  );
+}
