@@ -44,6 +44,8 @@ function saveHistory(file: string, newestFirst: readonly string[]): void {
 class PromptAwareOutput implements ShellOutput {
   reader: Interface | undefined;
   waitingForInput = false;
+  /** The prompt to redraw (it shows the connection state, which may just have changed). */
+  prompt: () => string = () => '';
 
   out(line: string): void {
     this.write(process.stdout, line);
@@ -62,6 +64,7 @@ class PromptAwareOutput implements ShellOutput {
     clearLine(process.stdout, 0);
     cursorTo(process.stdout, 0);
     stream.write(`${line}\n`);
+    reader.setPrompt(this.prompt());
     reader.prompt(true);
   }
 }
@@ -93,6 +96,7 @@ export async function runInteractive(
     },
   });
   output.reader = reader;
+  output.prompt = () => session.prompt;
   reader.on('history', (newestFirst: string[]) => saveHistory(historyFile, newestFirst));
   reader.on('SIGINT', () => reader.close());
   process.stdout.write(`Connecting to ${connectString}\nWelcome to zookit!\n`);
