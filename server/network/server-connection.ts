@@ -173,9 +173,18 @@ export class ServerConnection {
     this.updateReading();
   }
 
+  private get readingPaused(): boolean {
+    return this.readingPausedForOutput || this.readingPausedForRequests;
+  }
+
   private updateReading(): void {
-    if (this.readingPausedForOutput || this.readingPausedForRequests) this.socket.pause();
-    else this.socket.resume();
+    if (this.readingPaused) {
+      this.socket.pause();
+      return;
+    }
+    this.socket.resume();
+    // Frames that arrived before the pause are still buffered in the decoder.
+    setImmediate(() => this.processFrames());
   }
 
   private onData(chunk: Buffer): void {
@@ -219,6 +228,9 @@ export class ServerConnection {
     const limit = 100_000;
     for (let processed = 0; processed < limit; processed++) {
       if (this.state !== 'handshake' && this.state !== 'open') return;
+      // Paused: the rest waits in the decoder until `updateReading` resumes us, so a peer
+      // that pipelines thousands of requests in one chunk cannot overrun either bound.
+      if (this.readingPaused) return;
       let frame: Buffer | undefined;
       try {
         frame = this.decoder.next();
