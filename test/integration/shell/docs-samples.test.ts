@@ -4,7 +4,9 @@
  * marks a sample that is itself a test). Each runs in a child process against its own
  * TestingServer, whose connect string it reads from `process.env.ZOOKEEPER`; the package
  * imports (`zookit`, `zookit/recipes`, `zookit/testing`, `zookit/server`) are pointed at the
- * sources, so a sample checks the code as it is now, not a stale build.
+ * sources, so a sample checks the code as it is now, not a stale build. A line
+ * `console.log(...); // text` promises that `text` is printed: those lines must appear in the
+ * output in that order (`<...>` in the text matches anything, e.g. a uuid).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +63,33 @@ function pointImportsAtSources(code: string): string {
   });
 }
 
+/** The output lines a sample promises in `console.log(...); // text` comments. */
+function promisedLines(code: string): string[] {
+  return code
+    .split('\n')
+    .map((line) => /console\.log\(.*\);\s*\/\/ (.+)$/.exec(line)?.[1])
+    .filter((text): text is string => text !== undefined);
+}
+
+function linePattern(text: string): RegExp {
+  const parts = text.split(/<[^>]*>/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*?')}$`);
+}
+
+/** The promised lines not found, in order, among the output lines. */
+function missingLines(promised: readonly string[], output: string): string[] {
+  const lines = output.split('\n');
+  let cursor = 0;
+  const missing: string[] = [];
+  for (const text of promised) {
+    const pattern = linePattern(text);
+    const found = lines.findIndex((line, index) => index >= cursor && pattern.test(line));
+    if (found === -1) missing.push(text);
+    else cursor = found + 1;
+  }
+  return missing;
+}
+
 function markdownFiles(): string[] {
   const docs = readdirSync(join(repositoryRoot, 'docs'))
     .filter((name) => name.endsWith('.md'))
@@ -113,6 +142,13 @@ describe('docs samples', () => {
     expect(samples.length).toBeGreaterThanOrEqual(8);
   });
 
+  it('checks the output a sample promises, in order, with <...> wildcards', () => {
+    const code = "console.log(a); // id <uuid>-1\nconsole.log(b); // [ 'x' ]\nfoo(); // not a promise";
+    expect(promisedLines(code)).toEqual(['id <uuid>-1', "[ 'x' ]"]);
+    expect(missingLines(promisedLines(code), "noise\nid 12-ab-1\n[ 'x' ]\n")).toEqual([]);
+    expect(missingLines(promisedLines(code), "[ 'x' ]\nid 12-ab-1\n")).toEqual(["[ 'x' ]"]);
+  });
+
   it('rejects a marker without a ts block', () => {
     expect(() => extractSamples('x.md', '<!-- sample -->\n```sh\nls\n```')).toThrow(
       'x.md:1: a sample marker must precede a ```ts block',
@@ -142,6 +178,11 @@ describe('docs samples', () => {
               : ['--import', 'tsx', file];
           const result = await run(command, { ZOOKEEPER: server.connectString });
           if (result.code !== 0) throw new Error(`${sample.file}:${sample.line} failed:\n${result.output}`);
+          const missing = missingLines(promisedLines(sample.code), result.output);
+          if (missing.length > 0)
+            throw new Error(
+              `${sample.file}:${sample.line} did not print ${JSON.stringify(missing)}:\n${result.output}`,
+            );
         } finally {
           await server.close();
         }
