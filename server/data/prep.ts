@@ -138,19 +138,17 @@ export class Preparer {
       time,
       type: write.type as number,
     };
-    if (write.type === OpCode.multi && mixesReadsAndWrites(write.request.ops)) {
-      // Apache's MultiOperationRecord refuses to decode such a multi: the whole request
-      // becomes one error txn with MARSHALLINGERROR (its zxid is still consumed).
-      const body = { err: ErrorCode.MARSHALLINGERROR };
-      return { header: { ...header, type: OpCode.error }, txn: { type: OpCode.error, body } };
-    }
     if (write.type === OpCode.multi) {
+      const ops = multiOpsAsDecoded(write.request.ops);
+      if (ops === undefined) {
+        // Apache's MultiOperationRecord refuses to decode such a multi: the whole request
+        // becomes one error txn with MARSHALLINGERROR (its zxid is still consumed).
+        const body = { err: ErrorCode.MARSHALLINGERROR };
+        return { header: { ...header, type: OpCode.error }, txn: { type: OpCode.error, body } };
+      }
       return {
         header,
-        txn: {
-          type: OpCode.multi,
-          body: multiTxnFromTxns(this.prepareMulti(write.request.ops, context, zxid, time)),
-        },
+        txn: { type: OpCode.multi, body: multiTxnFromTxns(this.prepareMulti(ops, context, zxid, time)) },
       };
     }
     try {
@@ -376,10 +374,34 @@ function ownerFor(mode: CreateMode, ttl: bigint, sessionId: bigint): bigint {
   return isEphemeral(mode) ? sessionId : 0n;
 }
 
-/** True when a multi holds both read ops (getData, getChildren) and write ops. */
-function mixesReadsAndWrites(ops: readonly MultiOp[]): boolean {
+/**
+ * The ops of a multi as Apache's MultiOperationRecord rebuilds them: it derives each create's
+ * opcode from its flags, so a container flag makes a createContainer and a createTTL op
+ * with a non-TTL flag a plain create (its ttl dropped). `undefined` when Apache refuses to
+ * decode the multi at all: reads mixed with writes, or a TTL flag on a create without a ttl.
+ */
+export function multiOpsAsDecoded(ops: readonly MultiOp[]): MultiOp[] | undefined {
   const isRead = (op: MultiOp) => op.type === OpCode.getData || op.type === OpCode.getChildren;
-  return ops.some(isRead) && !ops.every(isRead);
+  if (ops.some(isRead) && !ops.every(isRead)) return undefined;
+  const decoded: MultiOp[] = [];
+  for (const op of ops) {
+    if (op.type === OpCode.create || op.type === OpCode.create2 || op.type === OpCode.createContainer) {
+      if (isCreateMode(op.request.flags) && isTtl(op.request.flags)) return undefined;
+      if (op.request.flags === CreateMode.CONTAINER && op.type !== OpCode.createContainer) {
+        decoded.push({ type: OpCode.createContainer, request: op.request });
+        continue;
+      }
+    }
+    if (op.type === OpCode.createTTL && !(isCreateMode(op.request.flags) && isTtl(op.request.flags))) {
+      const { ttl, ...request } = op.request;
+      void ttl;
+      const type = request.flags === CreateMode.CONTAINER ? OpCode.createContainer : OpCode.create;
+      decoded.push({ type, request });
+      continue;
+    }
+    decoded.push(op);
+  }
+  return decoded;
 }
 
 /** The ZooKeeper code of a PREP failure; anything else is a bug and rethrown. */

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { CreateMode, OpCode } from '../../../src/protocol/constants';
 import { ErrorCode } from '../../../src/protocol/errors';
 import type { Scenario } from '../harness/runner';
-import { op, scenario } from './define';
+import { scenario } from './define';
 
 export const nodeScenarios: Scenario[] = [
   scenario('create persistent: path and stat', async (c) => {
@@ -114,8 +114,6 @@ export const nodeScenarios: Scenario[] = [
         const reply = await s.create(c.path(`x${flags}`), { flags, op: OpCode.createTTL, ttl: -1n });
         expect(reply.err).toBe(ErrorCode.BADARGUMENTS);
       }
-      const inMulti = await s.multi([{ ...op.createTtl(c.path('m'), -1n, 0) }]);
-      expect(inMulti.value?.results).toEqual([{ type: -1, err: ErrorCode.BADARGUMENTS }]);
       expect((await s.exists(c.path('x0'))).err).toBe(ErrorCode.NONODE);
     },
     {

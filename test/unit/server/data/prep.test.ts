@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { multiOpsAsDecoded } from '../../../../server/data/prep';
 import { OpCode } from '../../../../src/protocol/constants';
 import { ErrorCode } from '../../../../src/protocol/errors';
 import { txnsFromMultiTxn } from '../../../../src/protocol/txn';
@@ -73,10 +74,14 @@ describe('prep: create validation order (protocol.md §7)', () => {
     // createTTL with a non-TTL mode and ttl -1: Apache logs a txn it cannot apply; zookit refuses.
     for (const flags of [0, 1, 2, 3, 4])
       expect(errorOf(harness, ttl(flags, -1n))).toBe(ErrorCode.BADARGUMENTS);
-    const inMulti = harness.prepare({ type: OpCode.multi, request: { ops: [ttl(0, -1n)] } }, alice);
-    expect(inMulti.txn.type === OpCode.multi && txnsFromMultiTxn(inMulti.txn.body)).toEqual([
-      { type: OpCode.error, body: { err: ErrorCode.BADARGUMENTS } },
-    ]);
+    // Inside a multi Apache rebuilds it as a plain create (the ttl dropped).
+    const inMulti = new Harness({ extendedTypesEnabled: true }).prepare(
+      { type: OpCode.multi, request: { ops: [ttl(0, -1n)] } },
+      alice,
+    );
+    expect(
+      inMulti.txn.type === OpCode.multi && txnsFromMultiTxn(inMulti.txn.body).map((t) => t.type),
+    ).toEqual([OpCode.create]);
     const applied = harness.write(ttl(6, 1000n), alice);
     expect(applied.result.path).toBe('/t0000000000');
     expect(applied.result.stat?.ephemeralOwner).toBe(0n);
@@ -292,5 +297,20 @@ describe('prep: requests Apache refuses as a whole (found by differential confor
     const entry = harness.prepare(mixed, alice);
     expect(entry.header.type).toBe(OpCode.error);
     expect(entry.txn).toEqual({ type: OpCode.error, body: { err: ErrorCode.MARSHALLINGERROR } });
+  });
+
+  it('multi ops are rebuilt from their flags as Apache decodes them', () => {
+    const create = (type: 1 | 15 | 19, flags: number) =>
+      ({ type, request: { path: '/n', data: null, acl: OPEN, flags } }) as const;
+    const ttlOp = (flags: number) =>
+      ({ type: OpCode.createTTL, request: { path: '/n', data: null, acl: OPEN, flags, ttl: 5n } }) as const;
+    expect(multiOpsAsDecoded([create(1, 4)])?.map((op) => op.type)).toEqual([OpCode.createContainer]);
+    expect(multiOpsAsDecoded([create(15, 4)])?.map((op) => op.type)).toEqual([OpCode.createContainer]);
+    expect(multiOpsAsDecoded([create(15, 1)])?.map((op) => op.type)).toEqual([OpCode.create2]);
+    expect(multiOpsAsDecoded([ttlOp(1)])).toEqual([create(1, 1)]);
+    expect(multiOpsAsDecoded([ttlOp(4)])?.map((op) => op.type)).toEqual([OpCode.createContainer]);
+    expect(multiOpsAsDecoded([ttlOp(5)])).toEqual([ttlOp(5)]);
+    expect(multiOpsAsDecoded([create(1, 5)])).toBeUndefined();
+    expect(multiOpsAsDecoded([create(19, 6)])).toBeUndefined();
   });
 });
