@@ -19,6 +19,8 @@ export interface BarrierWaitOptions {
 
 /** Waits bounded per watch event; a wait with no timeout still wakes this often to re-read. */
 const REREAD_INTERVAL_MS = 60_000;
+/** Rounds of one wait (events plus re-reads): a bound against a livelock, not a timeout. */
+const WAIT_ROUNDS_MAX = 1_000_000;
 
 /** A barrier that one process sets and removes and others wait on. */
 export class DistributedBarrier {
@@ -45,15 +47,28 @@ export class DistributedBarrier {
     }
   }
 
-  /** Resolves true once the barrier is gone, false when `timeoutMs` passes first. */
+  /**
+   * Resolves true once the barrier is gone, false when `timeoutMs` passes first. One watch
+   * is outstanding at a time: the periodic re-read (a safety net) only sets a new watch
+   * after the last one fired, so a long wait does not pile up watchers on the node.
+   */
   async waitOnBarrier(options: BarrierWaitOptions = {}): Promise<boolean> {
     const deadlineMs = deadlineFrom(options.timeoutMs);
-    for (;;) {
-      const { stat, watchEvent } = await this.client.exists(this.path, { watch: true });
-      if (stat === null) return true;
+    let watchEvent: Promise<unknown> | undefined;
+    // Each round waits for a watch event or REREAD_INTERVAL_MS; the deadline ends the loop.
+    for (let round = 0; round < WAIT_ROUNDS_MAX; round++) {
+      if (watchEvent === undefined) {
+        const watched = await this.client.exists(this.path, { watch: true });
+        if (watched.stat === null) return true;
+        watchEvent = watched.watchEvent;
+      } else if ((await this.client.exists(this.path)) === null) {
+        return true;
+      }
       const wakeMs = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, Date.now() + REREAD_INTERVAL_MS);
       const outcome = await waitUntil(watchEvent, wakeMs, options.signal);
-      if (outcome === 'timeout' && deadlineMs !== undefined && Date.now() >= deadlineMs) return false;
+      if (outcome === 'settled') watchEvent = undefined;
+      else if (deadlineMs !== undefined && Date.now() >= deadlineMs) return false;
     }
+    throw new Error(`${this.path}: the barrier wait did not settle in ${WAIT_ROUNDS_MAX} rounds`);
   }
 }

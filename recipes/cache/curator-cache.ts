@@ -89,13 +89,15 @@ export class CuratorCache extends EventEmitter<CuratorCacheEvents> {
   private readonly onState = (state: ConnectionState): void => {
     if (state === 'RECONNECTED') void this.scheduleRebuild(true);
   };
+  /**
+   * The cache as its one-shot watchers see it; emptied by `close()`. A one-shot watch cannot
+   * be taken back one watcher at a time (removeWatches removes every watcher of the path,
+   * other recipes' too), so the client keeps ours until they fire or the session ends: they
+   * reach the cache only through this box, so a closed cache is not kept alive by them.
+   */
+  private readonly watcherTarget: WatcherTarget = { onEvent: (event) => this.onOneShotEvent(event) };
   /** One function for every one-shot watch, so the client keeps one watcher per path. */
-  private readonly oneShotWatcher = (event: WatchEvent): void => {
-    if (event.type === 'NotWatching' || !this.lifecycle.started) return;
-    if (event.type === 'NodeCreated' || event.type === 'NodeDataChanged' || event.type === 'NodeDeleted')
-      this.scheduleRefresh(event.path);
-    else if (event.type === 'NodeChildrenChanged') this.scheduleRefresh(event.path);
-  };
+  private readonly oneShotWatcher = oneShotWatcherFor(this.watcherTarget);
 
   /** `path` is the root of the cached subtree (it need not exist yet). */
   constructor(
@@ -154,6 +156,7 @@ export class CuratorCache extends EventEmitter<CuratorCacheEvents> {
   /** Stops watching; the data stays readable. Idempotent. */
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
+    this.watcherTarget.onEvent = undefined;
     this.client.off('stateChanged', this.onState);
     await this.persistentWatch?.close().catch(() => undefined);
     await Promise.allSettled([this.tail, this.consumer]);
@@ -221,6 +224,12 @@ export class CuratorCache extends EventEmitter<CuratorCacheEvents> {
       if (this.lifecycle.started && !(error instanceof ClosedError)) this.emitSafely('error', error);
     });
     return result;
+  }
+
+  /** A one-shot watch fired: re-read the node it names (NotWatching: the rebuild covers it). */
+  private onOneShotEvent(event: WatchEvent): void {
+    if (event.type === 'NotWatching' || !this.lifecycle.started) return;
+    this.scheduleRefresh(event.path);
   }
 
   /** Queues one re-read of `path` (a queued one covers later events for the same path). */
@@ -349,6 +358,19 @@ export class CuratorCache extends EventEmitter<CuratorCacheEvents> {
       if (event !== 'error') this.emitSafely('error', error);
     }
   }
+}
+
+/** Where a cache's one-shot watchers forward their events; `onEvent` is emptied on close. */
+interface WatcherTarget {
+  onEvent: ((event: WatchEvent) => void) | undefined;
+}
+
+/**
+ * The one-shot watcher of a cache: it reaches the cache only through `target` (a function
+ * outside the class, so the closure holds the box and not the cache).
+ */
+function oneShotWatcherFor(target: WatcherTarget): (event: WatchEvent) => void {
+  return (event) => target.onEvent?.(event);
 }
 
 /**

@@ -100,15 +100,8 @@ export class LockInternals {
   }
 
   /** Deletes our node: guaranteed (retried in the background after a connection failure). */
-  async deleteNode(path: string): Promise<void> {
-    try {
-      await this.options.client.delete(path, { guaranteed: true });
-    } catch (error) {
-      // Gone already, or the client closed (the session, and so the ephemeral, goes with it);
-      // after a connection failure the client keeps deleting in the background.
-      if (error instanceof NoNodeError || error instanceof ClosedError) return;
-      this.options.client.emit('error', error);
-    }
+  deleteNode(path: string): Promise<void> {
+    return deleteOwnNode(this.options.client, path);
   }
 
   /** The children of the lock path, sorted (empty when the path does not exist). */
@@ -121,16 +114,9 @@ export class LockInternals {
     }
   }
 
-  private async createNode(signal: AbortSignal | undefined): Promise<HeldNode> {
+  private createNode(signal: AbortSignal | undefined): Promise<HeldNode> {
     const { client, basePath, driver } = this.options;
-    const created = await client.createWithStat(`${basePath}/${driver.lockName}`, this.options.data ?? null, {
-      mode: CreateMode.EPHEMERAL_SEQUENTIAL,
-      protection: true,
-      creatingParentContainersIfNeeded: true,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    assert(created.stat.ephemeralOwner !== 0n, 'a lock node is ephemeral');
-    return { path: created.path, stat: created.stat };
+    return createProtectedEphemeral(client, `${basePath}/${driver.lockName}`, this.options.data, signal);
   }
 
   private async waitForTurn(
@@ -153,7 +139,7 @@ export class LockInternals {
         // session would be on its way out and cannot hold anything.
         return node.stat.ephemeralOwner === this.options.client.sessionId ? 'acquired' : 'missing';
       }
-      const reconnected = this.nextReconnect();
+      const reconnected = nextReconnect(this.options.client);
       try {
         const watched = await this.watchNode(`${this.options.basePath}/${decision.watch}`);
         if (watched === undefined) continue; // the predecessor went away before we could watch it
@@ -166,19 +152,6 @@ export class LockInternals {
       }
     }
     throw new LockAcquireError(`${this.options.basePath}: no decision after ${DECISION_ROUNDS_MAX} rounds`);
-  }
-
-  /** Resolves on the next RECONNECTED or LOST of the client; `dispose()` stops listening. */
-  private nextReconnect(): { promise: Promise<void>; dispose: () => void } {
-    const client = this.options.client;
-    let listener: (state: string) => void = () => {};
-    const promise = new Promise<void>((resolve) => {
-      listener = (state) => {
-        if (state === 'RECONNECTED' || state === 'LOST') resolve();
-      };
-    });
-    client.on('stateChanged', listener);
-    return { promise, dispose: () => client.off('stateChanged', listener) };
   }
 
   /**
@@ -202,6 +175,72 @@ export class LockInternals {
       throw error;
     }
     return { fired };
+  }
+}
+
+/**
+ * Resolves on the client's next RECONNECTED or LOST (listening starts now); `dispose()`
+ * stops listening. A wait on a watch races this: after a new session the watch may belong
+ * to the new session while our node died with the old one, and only a new look tells.
+ */
+export function nextReconnect(client: ZooKitClient): { promise: Promise<void>; dispose: () => void } {
+  let listener: (state: string) => void = () => {};
+  const promise = new Promise<void>((resolve) => {
+    listener = (state) => {
+      if (state === 'RECONNECTED' || state === 'LOST') resolve();
+    };
+  });
+  client.on('stateChanged', listener);
+  return { promise, dispose: () => client.off('stateChanged', listener) };
+}
+
+/**
+ * Creates a protected ephemeral-sequential node at `path` (`<parent>/<name prefix>`), with
+ * container parents. `signal` is deliberately not handed to the create: aborting a create in
+ * flight cannot stop the server from committing it, and the node would then live, unknown
+ * to us, until the session ends, blocking every waiter behind it. Instead the create runs to
+ * its end (finding its node by protection after a lost reply) while an abort rejects at
+ * once; a node that the create made after the abort is deleted (guaranteed) as it arrives.
+ */
+export async function createProtectedEphemeral(
+  client: ZooKitClient,
+  path: string,
+  data: NodeData | undefined,
+  signal: AbortSignal | undefined,
+): Promise<HeldNode> {
+  throwIfAborted(signal);
+  const creating = client.createWithStat(path, data ?? null, {
+    mode: CreateMode.EPHEMERAL_SEQUENTIAL,
+    protection: true,
+    creatingParentContainersIfNeeded: true,
+  });
+  let created: Awaited<typeof creating> | 'timeout';
+  try {
+    created = await waitFor(creating, undefined, signal);
+  } catch (error) {
+    // Aborted (or failed): whatever the create still makes is ours to delete.
+    creating.then(
+      (late) => deleteOwnNode(client, late.path),
+      () => undefined,
+    );
+    throw error;
+  }
+  assert(created !== 'timeout', 'a wait without a deadline does not time out');
+  assert(created.stat.ephemeralOwner !== 0n, 'a lock node is ephemeral');
+  return { path: created.path, stat: created.stat };
+}
+
+/**
+ * Deletes a node of ours, guaranteed: after a connection failure the client keeps deleting
+ * it in the background. Gone already, or the client closed (the ephemeral goes with the
+ * session), is fine; anything else goes to the client's `error` event.
+ */
+export async function deleteOwnNode(client: ZooKitClient, path: string): Promise<void> {
+  try {
+    await client.delete(path, { guaranteed: true });
+  } catch (error) {
+    if (error instanceof NoNodeError || error instanceof ClosedError) return;
+    client.emit('error', error);
   }
 }
 

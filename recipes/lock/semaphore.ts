@@ -15,12 +15,20 @@
  * Connection states: as {@link InterProcessMutex}. A lease node dies with its session;
  * after LOST the lease is gone and another process may take it.
  */
-import { CreateMode, NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
+import { NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, leaseDecision } from './lock-decision';
 import { type AcquireOptions, type HeldNode, LockHandle } from './lock-handle';
-import { type Deadline, deadlineAfter, LockInternals, throwIfAborted, waitFor } from './lock-internals';
+import {
+  createProtectedEphemeral,
+  type Deadline,
+  deadlineAfter,
+  LockInternals,
+  nextReconnect,
+  throwIfAborted,
+  waitFor,
+} from './lock-internals';
 import { type InterProcessLock, type LockOptions, mutexDriver } from './mutex';
 
 /** Times a vanished lease is replaced within one `acquire`. */
@@ -86,18 +94,13 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
     }
   }
 
-  private async createLease(signal: AbortSignal | undefined): Promise<HeldNode> {
-    throwIfAborted(signal);
-    const created = await this.client.createWithStat(
+  private createLease(signal: AbortSignal | undefined): Promise<HeldNode> {
+    return createProtectedEphemeral(
+      this.client,
       `${this.leasesPath}/${LockNames.lease}`,
-      this.options.data ?? null,
-      {
-        mode: CreateMode.EPHEMERAL_SEQUENTIAL,
-        protection: true,
-        creatingParentContainersIfNeeded: true,
-      },
+      this.options.data,
+      signal,
     );
-    return { path: created.path, stat: created.stat };
   }
 
   private async waitForLease(
@@ -112,14 +115,22 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
       const changed = new Promise<WatchEvent>((resolve) => {
         fire = resolve;
       });
-      const leases = await this.client.getChildren(this.leasesPath, {
-        watch: (event: WatchEvent) => fire(event),
-      });
-      const decision = leaseDecision(leases, ourName, this.maxLeases);
-      if (decision === 'acquired')
-        return lease.stat.ephemeralOwner === this.client.sessionId ? 'acquired' : 'missing';
-      if (decision === 'missing') return 'missing';
-      if ((await waitFor(changed, deadline, signal)) === 'timeout') return 'timeout';
+      // Like the lock wait, a reconnect wakes us too: after a new session our lease may be
+      // gone while the children watch lives on in the new session, and only a new look tells.
+      const reconnected = nextReconnect(this.client);
+      try {
+        const leases = await this.client.getChildren(this.leasesPath, {
+          watch: (event: WatchEvent) => fire(event),
+        });
+        const decision = leaseDecision(leases, ourName, this.maxLeases);
+        if (decision === 'acquired')
+          return lease.stat.ephemeralOwner === this.client.sessionId ? 'acquired' : 'missing';
+        if (decision === 'missing') return 'missing';
+        const woken = Promise.race([changed, reconnected.promise]);
+        if ((await waitFor(woken, deadline, signal)) === 'timeout') return 'timeout';
+      } finally {
+        reconnected.dispose();
+      }
     }
     throw new Error(`${this.path}: no lease decision after ${LEASE_ROUNDS_MAX} rounds`);
   }

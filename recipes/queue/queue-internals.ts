@@ -22,6 +22,8 @@ export interface TakeOptions {
 
 /** Waits per watch before re-listing anyway (a safety net, not the mechanism). */
 const RELIST_INTERVAL_MS = 30_000;
+/** Rounds of one take (events, lost claims, re-lists): a bound against a livelock, not a timeout. */
+const TAKE_ROUNDS_MAX = 1_000_000;
 
 /** Queue plumbing over one client, parent path and item prefix. */
 export class QueueInternals {
@@ -79,17 +81,23 @@ export class QueueInternals {
   /** Claims the oldest item, waiting for one; undefined on timeout. */
   async take(options: TakeOptions): Promise<ClaimedItem | undefined> {
     const deadlineMs = deadlineFrom(options.timeoutMs);
-    for (;;) {
-      const { items, changed } = await this.list(true);
+    // One watch outstanding at a time: the periodic re-list (a safety net) lists without a
+    // new watch while the last one has not fired, so a long idle take adds no watchers.
+    let pending: Promise<unknown> | undefined;
+    for (let round = 0; round < TAKE_ROUNDS_MAX; round++) {
+      const { items, changed } = await this.list(pending === undefined);
+      pending ??= changed;
       for (const name of items) {
         const claimed = await this.claim(name);
         if (claimed !== undefined) return claimed;
       }
       if (items.length > 0) continue; // every item went to others while we looked: list again
       const wakeMs = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, Date.now() + RELIST_INTERVAL_MS);
-      const outcome = await waitUntil(changed ?? Promise.resolve(), wakeMs, options.signal);
-      if (outcome === 'timeout' && deadlineMs !== undefined && Date.now() >= deadlineMs) return undefined;
+      const outcome = await waitUntil(pending ?? Promise.resolve(), wakeMs, options.signal);
+      if (outcome === 'settled') pending = undefined;
+      else if (deadlineMs !== undefined && Date.now() >= deadlineMs) return undefined;
     }
+    throw new Error(`${this.path}: take did not settle in ${TAKE_ROUNDS_MAX} rounds`);
   }
 
   /** Reads and deletes one item; undefined if another consumer got it first. */

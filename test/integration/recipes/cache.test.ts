@@ -235,7 +235,7 @@ for (const backend of dataBackends) {
       client.on('stateChanged', (state) => states.push(state));
       const sessionBefore = client.sessionId;
 
-      const expiring = expireUntilNewSession(client, server.port);
+      const expiring = expireUntilNewSession(client, server);
       await writer.setData(root, 'r1');
       await expiring;
       expect(states).toContain('LOST');

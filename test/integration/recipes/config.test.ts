@@ -135,7 +135,7 @@ for (const backend of dataBackends) {
       const subscription = await ConfigSubscription.open<Settings>(client, path);
       subscriptions.push(subscription as ConfigSubscription<unknown>);
       const sessionBefore = client.sessionId;
-      await expireUntilNewSession(client, server.port);
+      await expireUntilNewSession(client, server);
       await writer.setData(path, JSON.stringify({ revision: 2, name: 'during' }));
       await eventually(() => subscription.current?.revision === 2, 20_000, 'the change made during expiry');
       expect(client.sessionId).not.toBe(sessionBefore);

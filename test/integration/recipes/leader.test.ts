@@ -12,7 +12,6 @@ import type { ZooKitClient } from '../../../src/index';
 import type { TrackedProcess } from '../../support/child-processes';
 import {
   eventually,
-  expireClientSession,
   namespace,
   type RecipeServer,
   recipeBackends,
@@ -84,7 +83,7 @@ for (const backend of recipeBackends) {
       await second.start();
       expect(await first.await({ timeoutMs: 5_000 })).toBe(true);
       const term = first.leadership!;
-      await expireClientSession(server.port, one);
+      await server.expireSession(one);
       await eventually(() => !first.hasLeadership(), 15_000, 'the expired leader stepped down');
       expect(term.signal.aborted).toBe(true);
       expect(await second.await({ timeoutMs: 10_000 })).toBe(true);

@@ -7,7 +7,6 @@ import { AbortError, TransactionError, type ZooKitClient } from '../../../src/in
 import type { TrackedProcess } from '../../support/child-processes';
 import {
   eventually,
-  expireClientSession,
   namespace,
   type RecipeServer,
   recipeBackends,
@@ -175,7 +174,7 @@ for (const backend of recipeBackends) {
       const lostMutex = new InterProcessMutex(one, path, { policy: 'session' });
       const held = await acquired(lostMutex);
       const takeover = new InterProcessMutex(two, path).acquire({ timeoutMs: 20_000 });
-      await expireClientSession(server.port, one);
+      await server.expireSession(one);
       await eventually(() => held.signal.aborted, 15_000, 'the holder signal fired');
       expect(['LOST', 'nodeDeleted']).toContain((held.signal.reason as OwnershipLostError).reason);
       const next = await takeover;
@@ -201,7 +200,7 @@ for (const backend of recipeBackends) {
       });
       await eventually(async () => (await one.getChildren(path)).length === 2, 5_000, 'the waiter queued');
       const oldNodes = await one.getChildren(path);
-      await expireClientSession(server.port, two);
+      await server.expireSession(two);
       // The waiter's node dies with its session; the waiter makes a new one under its new session.
       await eventually(
         async () => {

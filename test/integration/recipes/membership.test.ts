@@ -48,7 +48,7 @@ for (const backend of dataBackends) {
       await eventually(() => payloads(first).m2 === 'two-b', 10_000, 'the new payload');
 
       const sessionBefore = secondClient.sessionId;
-      await expireUntilNewSession(secondClient, server.port);
+      await expireUntilNewSession(secondClient, server);
       await eventually(
         async () => {
           const stat = await firstClient.exists(`${path}/m2`);
@@ -131,7 +131,7 @@ for (const backend of dataBackends) {
       closers.push(() => registry.close());
       await registry.register({ name: 'api', id: 'a-1', address: '127.0.0.1', port: 9000 });
       const sessionBefore = client.sessionId;
-      await expireUntilNewSession(client, server.port);
+      await expireUntilNewSession(client, server);
       await eventually(
         async () => {
           const stat = await observer.exists(`${basePath}/api/a-1`);
