@@ -11,10 +11,21 @@ const packages = lock.packages;
 
 function platformOf(name) {
   const base = name.split('/').pop();
-  const os = ['android', 'darwin', 'freebsd', 'linux', 'openbsd', 'openharmony', 'win32', 'sunos', 'aix', 'netbsd']
-    .find((candidate) => base.includes(`-${candidate}-`));
-  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'mips64el']
-    .find((candidate) => new RegExp(`-${candidate}(-|$)`).test(base));
+  const os = [
+    'android',
+    'darwin',
+    'freebsd',
+    'linux',
+    'openbsd',
+    'openharmony',
+    'win32',
+    'sunos',
+    'aix',
+    'netbsd',
+  ].find((candidate) => base.includes(`-${candidate}-`));
+  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'mips64el'].find(
+    (candidate) => new RegExp(`-${candidate}(-|$)`).test(base),
+  );
   const libc = base.includes('musl') ? 'musl' : os === 'linux' ? 'glibc' : undefined;
   return { os, cpu, libc };
 }
@@ -38,6 +49,8 @@ for (const [location, entry] of Object.entries(packages)) {
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
+);
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} platform entries`);
