@@ -6,7 +6,7 @@
 import { digestId } from '../../src/protocol/auth';
 import { AddWatchMode, OpCode, opName, Xid } from '../../src/protocol/constants';
 import type { Id } from '../../src/protocol/data';
-import { ErrorCode } from '../../src/protocol/errors';
+import { ErrorCode, ZooKeeperError } from '../../src/protocol/errors';
 import {
   decodeMultiRequest,
   encodeMultiResponse,
@@ -241,11 +241,19 @@ export class RequestHandler {
   ): ReadAnswer {
     const watches = this.server.db.watches;
     return () => {
-      const found =
-        header.type === OpCode.checkWatches
-          ? watches.containsWatch(request.path, request.type, connection)
-          : watches.removeWatch(request.path, request.type, connection);
-      return this.reply(connection, header.xid, found ? 0 : ErrorCode.NOWATCHER, startedMs, header.type);
+      let err: number;
+      try {
+        const found =
+          header.type === OpCode.checkWatches
+            ? watches.containsWatch(request.path, request.type, connection)
+            : watches.removeWatch(request.path, request.type, connection);
+        err = found ? 0 : ErrorCode.NOWATCHER;
+      } catch (error) {
+        // An unknown watcher type: Apache answers MARSHALLINGERROR and keeps the connection.
+        if (!(error instanceof ZooKeeperError)) throw error;
+        err = error.code;
+      }
+      return this.reply(connection, header.xid, err, startedMs, header.type);
     };
   }
 

@@ -332,13 +332,28 @@ export function conformanceSuite(title: string, tag: string, scenarios: readonly
         async () => {
           if (scenario.zookitOnly !== undefined) {
             // Apache still gets the namespace create and delete, so both histories stay alike.
-            await Promise.all([runOn(zookitTarget, scenario, root), runOn(apacheTarget, noop, root)]);
+            const runs = await Promise.allSettled([
+              runOn(zookitTarget, scenario, root),
+              runOn(apacheTarget, noop, root),
+            ]);
+            for (const run of runs) if (run.status === 'rejected') throw run.reason;
             return;
           }
-          const [fromApache, fromZookit] = await Promise.all([
+          // allSettled: a failure on one side must not leave the other still running
+          // while the next scenario starts on the shared servers.
+          const [apacheRun, zookitRun] = await Promise.allSettled([
             runOn(apacheTarget, scenario, root),
             runOn(zookitTarget, scenario, root),
           ]);
+          if (apacheRun.status === 'rejected' || zookitRun.status === 'rejected') {
+            const reason = (run: PromiseSettledResult<unknown>) =>
+              run.status === 'rejected' ? String(run.reason?.stack ?? run.reason) : 'ok';
+            throw new Error(
+              `scenario '${scenario.name}' failed\n--- Apache ZooKeeper: ${reason(apacheRun)}\n--- zookit: ${reason(zookitRun)}`,
+            );
+          }
+          const fromApache = apacheRun.value;
+          const fromZookit = zookitRun.value;
           if (
             process.env.CONFORMANCE_DUMP !== undefined &&
             scenario.name.includes(process.env.CONFORMANCE_DUMP)
