@@ -83,6 +83,9 @@ describe('zookit shell in a terminal (tmux)', () => {
     } catch {
       // the server already exited with its last session
     }
+    // tmux may leave its socket file behind; it is ours (a private name), so remove it.
+    const socketDirectory = join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+    rmSync(join(socketDirectory, socketName), { force: true });
     await client?.close();
     await server?.close();
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
