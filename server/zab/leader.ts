@@ -1,0 +1,386 @@
+/**
+ * The leader side of ZAB (Apache's `Leader` + one `LearnerHandler` per learner), as a pure
+ * object created when this peer wins an election and dropped when it steps down.
+ *
+ *   discovery ─quorum of FOLLOWERINFO→ epoch ─quorum of ACKEPOCH→ sync ─quorum of NEWLEADER ACK→ broadcast
+ *
+ * - discovery: new epoch = max(acceptedEpoch over a quorum incl. ours) + 1, persisted as our
+ *   acceptedEpoch before LEADERINFO leaves (Ready order).
+ * - epoch: a learner whose (currentEpoch, lastZxid) is ahead of ours proves we should not
+ *   lead: step down (Apache does the same).
+ * - sync: each learner gets DIFF/TRUNC/SNAP (sync.ts), our entries after that point as
+ *   PROPOSALs, and NEWLEADER. Our whole log becomes committed once a quorum (us included,
+ *   after persisting currentEpoch) acknowledged NEWLEADER.
+ * - broadcast: propose → PROPOSAL to followers → commit in zxid order once a quorum of
+ *   voters, including our own fsync, acknowledged → COMMIT to followers, INFORM to
+ *   observers. Every tick pings learners; without a quorum heard within syncLimit ticks we
+ *   step down, so a minority leader never commits.
+ */
+import { assert } from '../../src/util/assert';
+import type { PeerCore } from './core';
+import type { LogEntry, QuorumBody, QuorumMessage } from './messages';
+import { containsQuorum, isVoter, quorumAckedZxid } from './quorum';
+import { chooseSync } from './sync';
+import { formatZxid, makeZxid, minZxid, ZXID_COUNTER_MAX } from './zxid';
+
+/** Where the leader is in establishing its epoch. */
+export type LeaderPhase = 'discovery' | 'epoch' | 'sync' | 'broadcast';
+
+/** Where one learner is in its handshake (the leader's LearnerHandler state). */
+type HandlerPhase = 'info' | 'leaderinfo' | 'epoch-acked' | 'newleader' | 'synced' | 'broadcast';
+
+interface LearnerHandler {
+  readonly id: number;
+  readonly link: number;
+  readonly observer: boolean;
+  phase: HandlerPhase;
+  inSequence: number;
+  outSequence: number;
+  lastHeardTick: number;
+  acceptedEpoch: number;
+  peerLastZxid: bigint;
+  /** Our last zxid when its sync stream was cut: it holds our log through here. */
+  syncedThrough: bigint;
+  /** Highest zxid it acknowledged as durable (voters past NEWLEADER). */
+  ackedZxid: bigint;
+}
+
+/** Retired connection ids remembered per leader, so a late repeat cannot reopen one. */
+const retiredLinksMax = 10_000;
+
+/** This peer leading one epoch. */
+export class Leader {
+  phase: LeaderPhase = 'discovery';
+  /** The epoch being established (0 until discovery chose it). */
+  epoch = 0;
+  private phaseStartTick: number;
+  private readonly handlers = new Map<number, LearnerHandler>();
+  private readonly retiredLinks = new Set<number>();
+  private readonly epochAcks = new Set<number>();
+  private readonly newLeaderAcks = new Set<number>();
+  private selfNewLeaderAcked = false;
+  /** Our own log is durable through here (updated after each Ready is persisted). */
+  private selfDurableZxid: bigint;
+  private nextCounter = 1;
+
+  constructor(private readonly core: PeerCore) {
+    assert(isVoter(core.config.membership, core.config.id), 'only a voter leads');
+    this.phaseStartTick = core.tickCount;
+    this.selfDurableZxid = core.log.lastZxid;
+    this.maybeChooseEpoch();
+  }
+
+  /** True once a quorum holds our history: proposals are accepted. */
+  get serving(): boolean {
+    return this.phase === 'broadcast';
+  }
+
+  /** Handles a learner's packet. */
+  step(message: QuorumMessage): void {
+    if (message.kind === 'followerinfo' || message.kind === 'observerinfo') {
+      this.onLearnerInfo(message);
+      return;
+    }
+    const handler = this.handlers.get(message.from);
+    if (handler === undefined || handler.link !== message.link) return;
+    if (message.sequence < handler.inSequence) return;
+    if (message.sequence > handler.inSequence) {
+      this.closeHandler(handler, 'stream gap');
+      return;
+    }
+    handler.inSequence++;
+    handler.lastHeardTick = this.core.tickCount;
+    this.dispatch(handler, message);
+  }
+
+  private dispatch(handler: LearnerHandler, message: QuorumMessage): void {
+    switch (message.kind) {
+      case 'ackepoch':
+        this.onAckEpoch(handler, message.currentEpoch, message.lastZxid);
+        return;
+      case 'ack':
+        this.onAck(handler, message.zxid);
+        return;
+      case 'ping':
+        if (message.touches.length > 0) this.core.touched(message.touches);
+        return;
+      case 'request':
+        // Only an established leader orders writes; the learner's client retries otherwise.
+        if (this.phase === 'broadcast') this.core.forwarded(handler.id, message.data);
+        return;
+      default:
+        this.closeHandler(handler, `unexpected ${message.kind}`);
+    }
+  }
+
+  private onLearnerInfo(message: QuorumMessage & { kind: 'followerinfo' | 'observerinfo' }): void {
+    const { membership } = this.core.config;
+    const observer = message.kind === 'observerinfo';
+    const known = observer ? membership.observers.includes(message.from) : isVoter(membership, message.from);
+    if (!known || message.sequence !== 0 || this.retiredLinks.has(message.link)) return;
+    const existing = this.handlers.get(message.from);
+    if (existing !== undefined) {
+      if (existing.link === message.link) return; // a repeat of the first packet
+      this.closeHandler(existing, 'reconnected');
+    }
+    const handler: LearnerHandler = {
+      id: message.from,
+      link: message.link,
+      observer,
+      phase: 'info',
+      inSequence: 1,
+      outSequence: 0,
+      lastHeardTick: this.core.tickCount,
+      acceptedEpoch: message.acceptedEpoch,
+      peerLastZxid: 0n,
+      syncedThrough: 0n,
+      ackedZxid: 0n,
+    };
+    this.handlers.set(handler.id, handler);
+    if (this.phase === 'discovery') this.maybeChooseEpoch();
+    else this.sendLeaderInfo(handler);
+  }
+
+  private maybeChooseEpoch(): void {
+    assert(this.phase === 'discovery', 'the epoch is chosen once');
+    const connected = [this.core.config.id];
+    for (const handler of this.handlers.values()) if (!handler.observer) connected.push(handler.id);
+    if (!containsQuorum(this.core.config.membership, connected)) return;
+    let highest = this.core.acceptedEpoch;
+    for (const handler of this.handlers.values()) highest = Math.max(highest, handler.acceptedEpoch);
+    this.epoch = highest + 1;
+    // Persisted before any LEADERINFO leaves: a restarted leader never reuses the epoch.
+    this.core.setAcceptedEpoch(this.epoch);
+    this.enterPhase('epoch');
+    this.epochAcks.add(this.core.config.id);
+    this.core.event(`new epoch ${this.epoch} from a quorum of accepted epochs`);
+    for (const handler of this.handlers.values()) this.sendLeaderInfo(handler);
+    this.maybeStartSync();
+  }
+
+  private sendLeaderInfo(handler: LearnerHandler): void {
+    assert(handler.phase === 'info' && this.epoch > 0, 'LEADERINFO once per learner, after the epoch');
+    handler.phase = 'leaderinfo';
+    this.send(handler, { kind: 'leaderinfo', epoch: this.epoch });
+  }
+
+  private onAckEpoch(handler: LearnerHandler, currentEpoch: number, lastZxid: bigint): void {
+    if (handler.phase !== 'leaderinfo') {
+      this.closeHandler(handler, `ACKEPOCH in phase ${handler.phase}`);
+      return;
+    }
+    const ours = this.core.currentEpoch;
+    if (currentEpoch > ours || (currentEpoch === ours && lastZxid > this.core.log.lastZxid)) {
+      // The election picked us, yet this learner holds a newer history: we must not lead.
+      this.core.stepDown(`learner ${handler.id} is ahead (epoch ${currentEpoch}, ${formatZxid(lastZxid)})`);
+      return;
+    }
+    handler.phase = 'epoch-acked';
+    handler.peerLastZxid = lastZxid;
+    if (this.phase === 'epoch') {
+      if (!handler.observer) this.epochAcks.add(handler.id);
+      this.maybeStartSync();
+    } else {
+      this.startSync(handler);
+    }
+  }
+
+  private maybeStartSync(): void {
+    if (this.phase !== 'epoch' || !containsQuorum(this.core.config.membership, this.epochAcks)) return;
+    this.enterPhase('sync');
+    // Our own NEWLEADER acknowledgement: counted once this epoch is durable (see persisted()).
+    this.core.setCurrentEpoch(this.epoch);
+    for (const handler of this.handlers.values())
+      if (handler.phase === 'epoch-acked') this.startSync(handler);
+  }
+
+  private startSync(handler: LearnerHandler): void {
+    assert(handler.phase === 'epoch-acked', 'sync follows the epoch acknowledgement');
+    const { log } = this.core;
+    const plan = chooseSync(log, handler.peerLastZxid);
+    let from: bigint;
+    if (plan.kind === 'snap') {
+      const snapshot = this.core.config.snapshot();
+      assert(snapshot.zxid === this.core.appliedZxid, 'the snapshot port returns the applied state');
+      this.send(handler, { kind: 'snap', snapshot });
+      from = snapshot.zxid;
+    } else {
+      this.send(
+        handler,
+        plan.kind === 'diff' ? { kind: 'diff', zxid: plan.zxid } : { kind: 'trunc', zxid: plan.zxid },
+      );
+      from = plan.zxid;
+    }
+    this.core.event(
+      `sync learner ${handler.id} (last ${formatZxid(handler.peerLastZxid)}): ${plan.kind.toUpperCase()} ${formatZxid(from)}`,
+    );
+    for (const entry of log.slice(from, log.lastZxid)) this.send(handler, { kind: 'proposal', entry });
+    handler.syncedThrough = log.lastZxid;
+    handler.phase = 'newleader';
+    this.send(handler, { kind: 'newleader', epoch: this.epoch });
+  }
+
+  private onAck(handler: LearnerHandler, zxid: bigint): void {
+    if (handler.phase === 'newleader') {
+      if (zxid !== makeZxid(this.epoch, 0)) {
+        this.closeHandler(handler, `ACK ${formatZxid(zxid)} before NEWLEADER's`);
+        return;
+      }
+      handler.phase = 'synced';
+      if (!handler.observer) handler.ackedZxid = handler.syncedThrough;
+      if (this.phase === 'sync') {
+        if (!handler.observer) this.newLeaderAcks.add(handler.id);
+        this.maybeEstablish();
+      } else if (this.phase === 'broadcast') {
+        this.sendUpToDate(handler);
+        this.maybeCommit();
+      }
+      return;
+    }
+    if (handler.observer || (handler.phase !== 'synced' && handler.phase !== 'broadcast')) return;
+    assert(zxid <= this.core.log.lastZxid, `learner ${handler.id} acknowledges a txn we proposed`);
+    if (zxid > handler.ackedZxid) handler.ackedZxid = zxid;
+    this.maybeCommit();
+  }
+
+  private maybeEstablish(): void {
+    if (this.phase !== 'sync' || !this.selfNewLeaderAcked) return;
+    const acked = [this.core.config.id, ...this.newLeaderAcks];
+    if (!containsQuorum(this.core.config.membership, acked)) return;
+    this.enterPhase('broadcast');
+    // A quorum holds our whole log under our epoch: all of it is committed now.
+    this.core.commitThrough(this.core.log.lastZxid);
+    this.core.event(
+      `established epoch ${this.epoch}, committed through ${formatZxid(this.core.committedZxid)}`,
+    );
+    for (const handler of this.handlers.values()) if (handler.phase === 'synced') this.sendUpToDate(handler);
+  }
+
+  private sendUpToDate(handler: LearnerHandler): void {
+    assert(
+      handler.phase === 'synced' && this.phase === 'broadcast',
+      'UPTODATE after NEWLEADER ACK, once established',
+    );
+    handler.phase = 'broadcast';
+    this.send(handler, { kind: 'commit', zxid: this.core.committedZxid });
+    this.send(handler, { kind: 'uptodate' });
+  }
+
+  /** Proposes a txn; returns its zxid, or undefined if the epoch's counter is exhausted. */
+  propose(data: Buffer): bigint | undefined {
+    assert(this.phase === 'broadcast', 'only an established leader proposes');
+    if (this.nextCounter >= ZXID_COUNTER_MAX) {
+      // Apache abdicates so the next leader starts a fresh epoch.
+      this.core.stepDown(`zxid counter exhausted in epoch ${this.epoch}`);
+      return undefined;
+    }
+    const entry: LogEntry = { zxid: makeZxid(this.epoch, this.nextCounter++), data };
+    this.core.log.append(entry);
+    for (const handler of this.handlers.values()) {
+      if (!handler.observer && this.holdsStream(handler)) this.send(handler, { kind: 'proposal', entry });
+    }
+    return entry.zxid;
+  }
+
+  /** A learner whose sync stream was cut receives every later proposal/commit in order. */
+  private holdsStream(handler: LearnerHandler): boolean {
+    return handler.phase === 'newleader' || handler.phase === 'synced' || handler.phase === 'broadcast';
+  }
+
+  /** Called after a Ready was persisted: our own fsync counts as an acknowledgement. */
+  persisted(lastDurableZxid: bigint, currentEpochDurable: boolean): void {
+    if (lastDurableZxid > this.selfDurableZxid) this.selfDurableZxid = lastDurableZxid;
+    if (currentEpochDurable && this.phase === 'sync') this.selfNewLeaderAcked = true;
+    this.maybeEstablish();
+    this.maybeCommit();
+  }
+
+  private maybeCommit(): void {
+    if (this.phase !== 'broadcast') return;
+    const { membership, id } = this.core.config;
+    const acked = new Map<number, bigint>([[id, this.selfDurableZxid]]);
+    for (const handler of this.handlers.values()) {
+      if (!handler.observer && (handler.phase === 'synced' || handler.phase === 'broadcast')) {
+        acked.set(handler.id, handler.ackedZxid);
+      }
+    }
+    const quorumZxid = quorumAckedZxid(membership, acked);
+    // The leader's own durable copy is part of every commit.
+    const target = minZxid(quorumZxid, this.selfDurableZxid);
+    const previous = this.core.committedZxid;
+    if (target <= previous) return;
+    this.core.commitThrough(target);
+    const committed = this.core.log.slice(previous, target);
+    for (const handler of this.handlers.values()) {
+      if (this.holdsStream(handler)) this.sendCommitted(handler, previous, target, committed);
+    }
+  }
+
+  private sendCommitted(
+    handler: LearnerHandler,
+    previous: bigint,
+    target: bigint,
+    committed: LogEntry[],
+  ): void {
+    if (!handler.observer) {
+      this.send(handler, { kind: 'commit', zxid: target });
+      return;
+    }
+    // Observers hold our log only through their sync point; later txns arrive as INFORM.
+    const commitThrough = minZxid(target, handler.syncedThrough);
+    if (commitThrough > previous) this.send(handler, { kind: 'commit', zxid: commitThrough });
+    for (const entry of committed) {
+      if (entry.zxid > handler.syncedThrough) this.send(handler, { kind: 'inform', entry });
+    }
+  }
+
+  /** Advances time: pings learners, drops silent ones, steps down without a quorum. */
+  tick(): void {
+    const { initLimit, syncLimit, membership, id } = this.core.config;
+    const now = this.core.tickCount;
+    if (this.phase !== 'broadcast') {
+      if (now - this.phaseStartTick > initLimit)
+        this.core.stepDown(`no quorum in phase ${this.phase} within initLimit`);
+      return;
+    }
+    const heard = [id];
+    for (const handler of [...this.handlers.values()]) {
+      const limit = handler.phase === 'broadcast' ? syncLimit : initLimit + syncLimit;
+      if (now - handler.lastHeardTick > limit) {
+        this.closeHandler(handler, `silent for ${limit} ticks`);
+        continue;
+      }
+      if (handler.phase === 'broadcast') {
+        heard.push(handler.id);
+        this.send(handler, { kind: 'ping', touches: [] });
+      }
+    }
+    if (!containsQuorum(membership, heard)) this.core.stepDown('lost the quorum of followers');
+  }
+
+  /** Learners in broadcast, for status lines. */
+  get syncedLearners(): number[] {
+    return [...this.handlers.values()]
+      .filter((handler) => handler.phase === 'broadcast')
+      .map((handler) => handler.id);
+  }
+
+  private closeHandler(handler: LearnerHandler, reason: string): void {
+    assert(this.handlers.get(handler.id) === handler, 'closing a live handler');
+    this.handlers.delete(handler.id);
+    if (this.retiredLinks.size >= retiredLinksMax) this.retiredLinks.clear();
+    this.retiredLinks.add(handler.link);
+    this.core.event(`dropped learner ${handler.id}: ${reason}`);
+  }
+
+  private enterPhase(phase: LeaderPhase): void {
+    this.phase = phase;
+    this.phaseStartTick = this.core.tickCount;
+  }
+
+  private send(handler: LearnerHandler, body: QuorumBody): void {
+    const sequence = handler.outSequence++;
+    const { id } = this.core.config;
+    this.core.send({ ...body, from: id, to: handler.id, link: handler.link, sequence } as QuorumMessage);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The learner side of ZAB: a follower (votes: ACKs proposals) or an observer (only
+ * learns). One object per connection attempt to one leader, created when the election ends
+ * and dropped when the peer goes back to LOOKING.
+ *
+ *   connecting ─LEADERINFO→ epoch ─DIFF/TRUNC/SNAP→ sync ─NEWLEADER→ acked ─UPTODATE→ serving
+ *
+ * Discovery: FOLLOWERINFO(acceptedEpoch) → LEADERINFO(e) → persist acceptedEpoch = e →
+ * ACKEPOCH(currentEpoch, lastZxid). Synchronisation: the sync packet, proposals, then
+ * NEWLEADER → persist the synced log, then currentEpoch = e → ACK. Broadcast: PROPOSAL →
+ * log → ACK (after the fsync: the ACK sits in the same Ready); COMMIT → apply.
+ */
+import { assert } from '../../src/util/assert';
+import type { PeerCore } from './core';
+import type { QuorumBody, QuorumMessage, SessionTouch } from './messages';
+import { formatZxid, makeZxid } from './zxid';
+
+/** Where a learner is in its handshake with the leader. */
+export type LearnerPhase = 'connecting' | 'epoch' | 'sync' | 'acked' | 'serving';
+
+/** Most distinct sessions a learner reports per ping. */
+export const touchedSessionsMax = 100_000;
+
+/** One connection of a follower or observer to its leader. */
+export class Learner {
+  phase: LearnerPhase = 'connecting';
+  private outSequence = 0;
+  private inSequence = 0;
+  private lastHeardTick: number;
+  private epoch = -1;
+  private readonly touches = new Map<bigint, number>();
+
+  constructor(
+    private readonly core: PeerCore,
+    readonly leader: number,
+    readonly observer: boolean,
+    readonly link: number,
+  ) {
+    assert(leader !== core.config.id, 'a learner does not follow itself');
+    assert(link > 0, 'link ids are positive');
+    this.lastHeardTick = core.tickCount;
+    this.send({
+      kind: observer ? 'observerinfo' : 'followerinfo',
+      acceptedEpoch: core.acceptedEpoch,
+    });
+  }
+
+  /** True once UPTODATE arrived: the learner serves clients. */
+  get serving(): boolean {
+    return this.phase === 'serving';
+  }
+
+  /** Handles a quorum packet; a broken stream or a protocol violation ends the role. */
+  step(message: QuorumMessage): void {
+    if (message.from !== this.leader || message.link !== this.link) return;
+    if (message.sequence < this.inSequence) return; // a repeat: TCP would not deliver it
+    if (message.sequence > this.inSequence) {
+      this.core.stepDown(`stream from leader ${this.leader} has a gap`);
+      return;
+    }
+    this.inSequence++;
+    this.lastHeardTick = this.core.tickCount;
+    const violation = this.dispatch(message);
+    if (violation !== undefined) this.core.stepDown(violation);
+  }
+
+  /** Returns a reason to give up, or undefined. */
+  private dispatch(message: QuorumMessage): string | undefined {
+    switch (message.kind) {
+      case 'leaderinfo':
+        return this.onLeaderInfo(message.epoch);
+      case 'diff':
+      case 'trunc':
+      case 'snap':
+        return this.onSyncStart(message);
+      case 'proposal':
+        return this.onProposal(message.entry.zxid, message.entry.data);
+      case 'inform':
+        if (!this.observer || this.phase === 'connecting' || this.phase === 'epoch')
+          return 'unexpected INFORM';
+        this.appendFromLeader(message.entry.zxid, message.entry.data);
+        this.core.commitThrough(message.entry.zxid);
+        return undefined;
+      case 'commit':
+        if (this.phase === 'connecting' || this.phase === 'epoch') return 'COMMIT before sync';
+        assert(message.zxid <= this.core.log.lastZxid, `COMMIT ${formatZxid(message.zxid)} of a logged txn`);
+        this.core.commitThrough(message.zxid);
+        return undefined;
+      case 'newleader':
+        return this.onNewLeader(message.epoch);
+      case 'uptodate':
+        if (this.phase !== 'acked') return `UPTODATE in phase ${this.phase}`;
+        this.phase = 'serving';
+        this.core.event(`serving under leader ${this.leader} in epoch ${this.epoch}`);
+        return undefined;
+      case 'ping':
+        this.send({ kind: 'ping', touches: this.takeTouches() });
+        return undefined;
+      default:
+        return `unexpected ${message.kind} from the leader`;
+    }
+  }
+
+  private onLeaderInfo(epoch: number): string | undefined {
+    if (this.phase !== 'connecting') return `LEADERINFO in phase ${this.phase}`;
+    if (epoch < this.core.acceptedEpoch)
+      return `leader epoch ${epoch} is below accepted ${this.core.acceptedEpoch}`;
+    // Persisted (Ready.hardState) before the ACKEPOCH leaves (Ready.messages).
+    if (epoch > this.core.acceptedEpoch) this.core.setAcceptedEpoch(epoch);
+    this.epoch = epoch;
+    this.phase = 'epoch';
+    this.send({ kind: 'ackepoch', currentEpoch: this.core.currentEpoch, lastZxid: this.core.log.lastZxid });
+    return undefined;
+  }
+
+  private onSyncStart(message: QuorumMessage & { kind: 'diff' | 'trunc' | 'snap' }): string | undefined {
+    if (this.phase !== 'epoch') return `${message.kind.toUpperCase()} in phase ${this.phase}`;
+    const { log } = this.core;
+    if (message.kind === 'diff') {
+      if (message.zxid !== log.lastZxid)
+        return `DIFF from ${formatZxid(message.zxid)} but log ends at ${formatZxid(log.lastZxid)}`;
+    } else if (message.kind === 'trunc') {
+      // Truncating a committed txn would lose it: the leader's choice must never ask that.
+      assert(
+        message.zxid >= this.core.committedZxid,
+        `TRUNC to ${formatZxid(message.zxid)} keeps every committed txn`,
+      );
+      log.truncateAfter(message.zxid);
+    } else {
+      this.core.installSnapshot(message.snapshot);
+    }
+    this.core.event(
+      `sync ${message.kind.toUpperCase()} ${formatZxid(message.kind === 'snap' ? message.snapshot.zxid : message.zxid)} from leader ${this.leader}`,
+    );
+    this.phase = 'sync';
+    return undefined;
+  }
+
+  private onProposal(zxid: bigint, data: Buffer): string | undefined {
+    if (this.phase === 'connecting' || this.phase === 'epoch') return 'PROPOSAL before sync';
+    this.appendFromLeader(zxid, data);
+    // Once past NEWLEADER each proposal is acknowledged; the ACK leaves after the fsync.
+    if (!this.observer && (this.phase === 'acked' || this.phase === 'serving'))
+      this.send({ kind: 'ack', zxid });
+    return undefined;
+  }
+
+  private appendFromLeader(zxid: bigint, data: Buffer): void {
+    assert(zxid > this.core.log.lastZxid, `leader sends ${formatZxid(zxid)} in order`);
+    this.core.log.append({ zxid, data });
+  }
+
+  private onNewLeader(epoch: number): string | undefined {
+    if (this.phase !== 'sync') return `NEWLEADER in phase ${this.phase}`;
+    if (epoch !== this.epoch) return `NEWLEADER for epoch ${epoch}, accepted ${this.epoch}`;
+    // Ready order: the synced entries are fsynced, then currentEpoch, then this ACK is sent.
+    this.core.setCurrentEpoch(epoch);
+    this.phase = 'acked';
+    this.send({ kind: 'ack', zxid: makeZxid(epoch, 0) });
+    return undefined;
+  }
+
+  /** Advances time: gives up on a silent leader. */
+  tick(): void {
+    const { initLimit, syncLimit } = this.core.config;
+    const limit = this.phase === 'serving' ? syncLimit : initLimit;
+    if (this.core.tickCount - this.lastHeardTick > limit) {
+      this.core.stepDown(`leader ${this.leader} silent for ${limit} ticks in phase ${this.phase}`);
+    }
+  }
+
+  /** Forwards a client's write to the leader (serving learners only). */
+  forward(data: Buffer): boolean {
+    if (!this.serving) return false;
+    this.send({ kind: 'request', data });
+    return true;
+  }
+
+  /** Records that a client kept `sessionId` alive; reported in the next ping reply. */
+  touch(touch: SessionTouch): void {
+    if (this.touches.size >= touchedSessionsMax && !this.touches.has(touch.sessionId)) return;
+    this.touches.set(touch.sessionId, touch.timeoutMs);
+  }
+
+  private takeTouches(): SessionTouch[] {
+    const touches = [...this.touches].map(([sessionId, timeoutMs]) => ({ sessionId, timeoutMs }));
+    this.touches.clear();
+    return touches;
+  }
+
+  private send(body: QuorumBody): void {
+    const sequence = this.outSequence++;
+    this.core.send({
+      ...body,
+      from: this.core.config.id,
+      to: this.leader,
+      link: this.link,
+      sequence,
+    } as QuorumMessage);
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * One ZooKeeper server's quorum protocol as a pure, synchronous state machine (etcd-io/raft's
+ * `RawNode`): messages and ticks in; through {@link Peer.ready}, log writes and epochs to
+ * persist, messages to send and committed txns to apply out. No sockets, files, timers,
+ * clock or randomness of its own: time is `tick()`, randomness is `config.random`.
+ *
+ * Roles (role.ts): LOOKING runs fast leader election (election.ts); the winner becomes
+ * LEADING (leader.ts), the others FOLLOWING or OBSERVING (learner.ts). Every role falls
+ * back to LOOKING through {@link Peer.becomeLooking}; other transitions are bugs.
+ *
+ * Commit and apply: `committedZxid` only grows; `Ready.committed` hands out the log entries
+ * up to it, in order, exactly once. A txn that no quorum acknowledged is never applied, so
+ * a TRUNC never takes back anything a client could have seen.
+ */
+import { assert } from '../../src/util/assert';
+import type { PeerCore } from './core';
+import { FastLeaderElection, NO_VOTE } from './election';
+import { ProposalDroppedError } from './errors';
+import { Leader } from './leader';
+import { Learner } from './learner';
+import { ZabLog } from './log';
+import type { LogEntry, SessionTouch, Snapshot, Vote, ZabMessage } from './messages';
+import { allMembers, isVoter, validateMembership } from './quorum';
+import {
+  defaultElectionTicks,
+  type ForwardedRequest,
+  type HardState,
+  type PeerConfig,
+  type PersistentState,
+  type Ready,
+} from './ready';
+import { assertTransition, Role, roleName } from './role';
+import { formatZxid } from './zxid';
+
+/** Queued outputs kept bounded: a runtime that never calls ready() is a bug. */
+const queuedMessagesMax = 1_000_000;
+
+/** A ZAB peer. */
+export class Peer implements PeerCore {
+  readonly log: ZabLog;
+  private currentRole: Role = Role.LOOKING;
+  private ticks = 0;
+  private hard: HardState;
+  private hardDirty = false;
+  private committed: bigint;
+  private applied: bigint;
+  private readonly election: FastLeaderElection;
+  private leaderState: Leader | undefined;
+  private learnerState: Learner | undefined;
+  private outbox: ZabMessage[] = [];
+  private requests: ForwardedRequest[] = [];
+  private sessionTouches: SessionTouch[] = [];
+  private inFlight: Ready | undefined;
+
+  constructor(
+    readonly config: PeerConfig,
+    state: PersistentState,
+  ) {
+    validateMembership(config.membership);
+    assert(allMembers(config.membership).includes(config.id), `server ${config.id} is a member`);
+    assert(config.initLimit >= 1 && config.syncLimit >= 1, 'initLimit and syncLimit are at least one tick');
+    assert(
+      state.hardState.currentEpoch <= state.hardState.acceptedEpoch,
+      'currentEpoch never passes acceptedEpoch',
+    );
+    this.hard = state.hardState;
+    this.log = new ZabLog(state.snapshotZxid, state.entries);
+    // Only the snapshot is known committed after a restart; the log tail waits for a leader.
+    this.committed = state.snapshotZxid;
+    this.applied = state.snapshotZxid;
+    this.election = new FastLeaderElection({
+      self: config.id,
+      membership: config.membership,
+      ...defaultElectionTicks,
+      ...config.election,
+    });
+    this.startElection();
+  }
+
+  // ---- read-only state -------------------------------------------------------------------
+
+  /** The current role. */
+  get role(): Role {
+    return this.currentRole;
+  }
+  /** Ticks since start. */
+  get tickCount(): number {
+    return this.ticks;
+  }
+  get acceptedEpoch(): number {
+    return this.hard.acceptedEpoch;
+  }
+  get currentEpoch(): number {
+    return this.hard.currentEpoch;
+  }
+  get committedZxid(): bigint {
+    return this.committed;
+  }
+  get appliedZxid(): bigint {
+    return this.applied;
+  }
+  /** The vote of the last finished election, or the current proposal while LOOKING. */
+  get vote(): Vote {
+    return this.election.proposal;
+  }
+  /** The leader this peer follows or observes (itself when leading); undefined while LOOKING. */
+  get leader(): number | undefined {
+    if (this.leaderState !== undefined) return this.config.id;
+    return this.learnerState?.leader;
+  }
+  /** True when this peer may serve clients: an established leader or an up-to-date learner. */
+  get serving(): boolean {
+    return this.leaderState?.serving ?? this.learnerState?.serving ?? false;
+  }
+  /** The leader's phase or the learner's phase, for status output. */
+  get phase(): string {
+    return this.leaderState?.phase ?? this.learnerState?.phase ?? 'election';
+  }
+  /** The epoch a leader is establishing or leads. */
+  get leaderEpoch(): number | undefined {
+    return this.leaderState?.epoch;
+  }
+  /** Learners a leader considers in broadcast. */
+  get syncedLearners(): number[] {
+    return this.leaderState?.syncedLearners ?? [];
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------
+
+  /** Handles one message addressed to this peer. */
+  step(message: ZabMessage): void {
+    this.assertNoReadyInFlight();
+    assert(message.to === this.config.id, `message for ${message.to} delivered to ${this.config.id}`);
+    if (message.from === this.config.id || !allMembers(this.config.membership).includes(message.from)) return;
+    if (message.kind === 'notification') {
+      this.stepNotification(message);
+      return;
+    }
+    if (this.leaderState !== undefined) this.leaderState.step(message);
+    else if (this.learnerState !== undefined) this.learnerState.step(message);
+  }
+
+  private stepNotification(message: ZabMessage & { kind: 'notification' }): void {
+    if (this.currentRole === Role.LOOKING) {
+      const output = this.election.receive(message);
+      this.outbox.push(...output.send);
+      if (output.decided !== undefined) this.decide(output.decided);
+      return;
+    }
+    // Past the election: tell a LOOKING peer whom we follow, so it can join us.
+    if (message.state === Role.LOOKING)
+      this.outbox.push(this.election.notification(message.from, this.currentRole));
+  }
+
+  /** Advances logical time by one tick. */
+  tick(): void {
+    this.assertNoReadyInFlight();
+    this.ticks++;
+    if (this.currentRole === Role.LOOKING) {
+      const output = this.election.tick();
+      this.outbox.push(...output.send);
+      if (output.decided !== undefined) this.decide(output.decided);
+    } else if (this.leaderState !== undefined) {
+      this.leaderState.tick();
+    } else if (this.learnerState !== undefined) {
+      this.learnerState.tick();
+    }
+  }
+
+  /**
+   * Proposes a txn (encoded TxnEntry bytes) on the serving leader; returns its zxid. The
+   * caller prepared the txn for {@link nextZxid}. Throws {@link ProposalDroppedError}
+   * anywhere else.
+   */
+  propose(data: Buffer): bigint {
+    this.assertNoReadyInFlight();
+    if (this.leaderState === undefined || !this.leaderState.serving) {
+      throw new ProposalDroppedError(`server ${this.config.id} is not a serving leader`);
+    }
+    const zxid = this.leaderState.propose(data);
+    if (zxid === undefined) throw new ProposalDroppedError('the epoch ran out of zxids');
+    return zxid;
+  }
+
+  /** The zxid the next {@link propose} will get (the runtime's PREP needs it first). */
+  get nextZxid(): bigint | undefined {
+    if (this.leaderState === undefined || !this.leaderState.serving) return undefined;
+    return this.log.lastZxid + 1n;
+  }
+
+  /** Forwards a write from a learner's client to the leader (REQUEST). */
+  forward(data: Buffer): void {
+    this.assertNoReadyInFlight();
+    if (this.learnerState === undefined || !this.learnerState.forward(data)) {
+      throw new ProposalDroppedError(`server ${this.config.id} is not a serving learner`);
+    }
+  }
+
+  /** A learner's client touched its session; the leader hears of it in the next ping. */
+  touchSession(touch: SessionTouch): void {
+    this.learnerState?.touch(touch);
+  }
+
+  /** Forgets log entries up to `zxid` after the runtime durably stored a snapshot there. */
+  compact(zxid: bigint): void {
+    assert(zxid <= this.applied, `compact ${formatZxid(zxid)} only applied txns`);
+    this.log.compact(zxid);
+  }
+
+  // ---- Ready -----------------------------------------------------------------------------
+
+  /** True if {@link ready} has work. */
+  hasReady(): boolean {
+    if (this.inFlight !== undefined) return false;
+    return (
+      this.log.hasPending ||
+      this.hardDirty ||
+      this.outbox.length > 0 ||
+      this.applied < this.committed ||
+      this.requests.length > 0 ||
+      this.sessionTouches.length > 0
+    );
+  }
+
+  /** Cuts the next batch of work; see ready.ts for the order the runtime must follow. */
+  ready(): Ready {
+    this.assertNoReadyInFlight();
+    assert(this.outbox.length <= queuedMessagesMax, 'the runtime drains Ready');
+    const writes = this.log.takePending();
+    const committed: LogEntry[] =
+      this.applied < this.committed ? this.log.slice(this.applied, this.committed) : [];
+    const ready: Ready = {
+      role: this.currentRole,
+      snapshot: writes.snapshot,
+      truncateAfter: writes.truncateAfter,
+      entries: writes.entries,
+      hardState: this.hardDirty ? this.hard : undefined,
+      messages: this.outbox,
+      committed,
+      requests: this.requests,
+      sessionTouches: this.sessionTouches,
+    };
+    assert(
+      committed.length === 0 || committed.at(-1)?.zxid === this.committed,
+      'apply reaches the commit point',
+    );
+    this.hardDirty = false;
+    this.outbox = [];
+    this.requests = [];
+    this.sessionTouches = [];
+    if (committed.length > 0) this.applied = this.committed;
+    this.inFlight = ready;
+    return ready;
+  }
+
+  /** Acknowledges that `ready` was persisted, sent and applied. */
+  advance(ready: Ready): void {
+    assert(this.inFlight === ready, 'advance takes the Ready last handed out');
+    this.inFlight = undefined;
+    if (this.leaderState !== undefined) {
+      const lastEntry = ready.entries.at(-1);
+      const epochDurable =
+        ready.hardState !== undefined && ready.hardState.currentEpoch === this.leaderState.epoch;
+      this.leaderState.persisted(lastEntry?.zxid ?? 0n, epochDurable);
+    }
+  }
+
+  private assertNoReadyInFlight(): void {
+    assert(this.inFlight === undefined, 'no input between ready() and advance()');
+  }
+
+  // ---- roles -----------------------------------------------------------------------------
+
+  /** LOOKING: abandons the current role and starts an election. */
+  becomeLooking(reason: string): void {
+    assertTransition(this.currentRole, Role.LOOKING);
+    this.event(`${roleName(this.currentRole)} -> LOOKING: ${reason}`);
+    this.currentRole = Role.LOOKING;
+    this.leaderState = undefined;
+    this.learnerState = undefined;
+    this.startElection();
+  }
+
+  /** LEADING: this peer won the election. */
+  becomeLeading(): void {
+    assertTransition(this.currentRole, Role.LEADING);
+    assert(isVoter(this.config.membership, this.config.id), 'an observer never leads');
+    this.currentRole = Role.LEADING;
+    this.event(`LOOKING -> LEADING (election epoch ${this.election.logicalClock})`);
+    this.leaderState = new Leader(this);
+  }
+
+  /** FOLLOWING `leader`. */
+  becomeFollowing(leader: number): void {
+    assertTransition(this.currentRole, Role.FOLLOWING);
+    assert(isVoter(this.config.membership, this.config.id), 'an observer never follows');
+    this.currentRole = Role.FOLLOWING;
+    this.event(`LOOKING -> FOLLOWING ${leader} (election epoch ${this.election.logicalClock})`);
+    this.learnerState = new Learner(this, leader, false, this.newLink());
+  }
+
+  /** OBSERVING `leader`. */
+  becomeObserving(leader: number): void {
+    assertTransition(this.currentRole, Role.OBSERVING);
+    assert(!isVoter(this.config.membership, this.config.id), 'only an observer observes');
+    this.currentRole = Role.OBSERVING;
+    this.event(`LOOKING -> OBSERVING ${leader} (election epoch ${this.election.logicalClock})`);
+    this.learnerState = new Learner(this, leader, true, this.newLink());
+  }
+
+  private decide(vote: Vote): void {
+    if (vote.leader === this.config.id) this.becomeLeading();
+    else if (isVoter(this.config.membership, this.config.id)) this.becomeFollowing(vote.leader);
+    else this.becomeObserving(vote.leader);
+  }
+
+  private startElection(): void {
+    const initial: Vote = isVoter(this.config.membership, this.config.id)
+      ? { leader: this.config.id, zxid: this.log.lastZxid, peerEpoch: this.hard.currentEpoch }
+      : NO_VOTE;
+    const output = this.election.start(initial);
+    this.outbox.push(...output.send);
+    if (output.decided !== undefined) this.decide(output.decided);
+  }
+
+  private newLink(): number {
+    return 1 + this.config.random.int(0x7fff_fffe);
+  }
+
+  // ---- PeerCore --------------------------------------------------------------------------
+
+  setAcceptedEpoch(epoch: number): void {
+    assert(epoch > this.hard.acceptedEpoch, `accepted epoch ${epoch} grows past ${this.hard.acceptedEpoch}`);
+    this.hard = { ...this.hard, acceptedEpoch: epoch };
+    this.hardDirty = true;
+  }
+
+  setCurrentEpoch(epoch: number): void {
+    assert(epoch <= this.hard.acceptedEpoch, 'the current epoch was accepted first');
+    assert(
+      epoch >= this.hard.currentEpoch,
+      `current epoch ${epoch} never goes back from ${this.hard.currentEpoch}`,
+    );
+    this.hard = { ...this.hard, currentEpoch: epoch };
+    this.hardDirty = true;
+  }
+
+  commitThrough(zxid: bigint): void {
+    assert(zxid <= this.log.lastZxid, `commit ${formatZxid(zxid)} of logged txns only`);
+    if (zxid > this.committed) this.committed = zxid;
+  }
+
+  installSnapshot(snapshot: Snapshot): void {
+    assert(snapshot.zxid >= this.log.baseZxid, 'a snapshot never precedes our own');
+    this.log.installSnapshot(snapshot);
+    this.committed = snapshot.zxid;
+    this.applied = snapshot.zxid;
+  }
+
+  send(message: ZabMessage): void {
+    assert(
+      message.from === this.config.id && message.to !== this.config.id,
+      'messages go from us to another',
+    );
+    this.outbox.push(message);
+  }
+
+  forwarded(from: number, data: Buffer): void {
+    this.requests.push({ from, data });
+  }
+
+  touched(touches: readonly SessionTouch[]): void {
+    this.sessionTouches.push(...touches);
+  }
+
+  stepDown(reason: string): void {
+    this.becomeLooking(reason);
+  }
+
+  event(text: string): void {
+    this.config.log?.(text);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Unit tests of the pure ZAB pieces: zxid layout, quorums, vote order, sync choice, role
+ * transitions, the log's pending writes, the Ready contract, and the purity rule itself.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { betterVote, NO_VOTE } from '../../../../server/zab/election';
+import { ProposalDroppedError } from '../../../../server/zab/errors';
+import { ZabLog } from '../../../../server/zab/log';
+import { Peer } from '../../../../server/zab/peer';
+import { containsQuorum, quorumAckedZxid, quorumSize } from '../../../../server/zab/quorum';
+import { assertTransition, Role } from '../../../../server/zab/role';
+import { chooseSync } from '../../../../server/zab/sync';
+import { counterOf, epochOf, formatZxid, makeZxid } from '../../../../server/zab/zxid';
+import { AssertionError } from '../../../../src/util/assert';
+import { seededRandom } from '../../../../src/util/random';
+
+const entry = (epoch: number, counter: number) => ({
+  zxid: makeZxid(epoch, counter),
+  data: Buffer.from(`${epoch}.${counter}`),
+});
+
+describe('zab: zxid', () => {
+  it('puts the epoch in the high 32 bits and the counter in the low 32', () => {
+    expect(makeZxid(1, 2)).toBe(0x1_0000_0002n);
+    expect(epochOf(0x5_0000_0007n)).toBe(5);
+    expect(counterOf(0x5_0000_0007n)).toBe(7);
+    expect(formatZxid(makeZxid(3, 9))).toBe('3.9');
+    expect(() => makeZxid(2 ** 32, 0)).toThrow(AssertionError);
+  });
+});
+
+describe('zab: quorum', () => {
+  const membership = { voters: [1, 2, 3, 4, 5], observers: [6] };
+  it('needs a strict majority of voters and ignores observers', () => {
+    expect(quorumSize(membership)).toBe(3);
+    expect(containsQuorum(membership, [1, 2, 6])).toBe(false);
+    expect(containsQuorum(membership, [1, 2, 3])).toBe(true);
+    expect(containsQuorum(membership, [1, 1, 2])).toBe(false);
+  });
+  it('commits the zxid the quorum-th highest voter acknowledged', () => {
+    const acked = new Map([
+      [1, 9n],
+      [2, 7n],
+      [3, 5n],
+      [4, 1n],
+    ]);
+    expect(quorumAckedZxid(membership, acked)).toBe(5n);
+  });
+});
+
+describe('zab: vote order (totalOrderPredicate)', () => {
+  const membership = { voters: [1, 2, 3], observers: [4] };
+  it('prefers the higher peerEpoch, then zxid, then server id', () => {
+    const vote = (leader: number, zxid: bigint, peerEpoch: number) => ({ leader, zxid, peerEpoch });
+    expect(betterVote(membership, vote(1, 1n, 2), vote(3, 9n, 1))).toBe(true);
+    expect(betterVote(membership, vote(1, 9n, 1), vote(3, 8n, 1))).toBe(true);
+    expect(betterVote(membership, vote(3, 8n, 1), vote(2, 8n, 1))).toBe(true);
+    expect(betterVote(membership, vote(2, 8n, 1), vote(3, 8n, 1))).toBe(false);
+  });
+  it('never elects an observer', () => {
+    expect(betterVote(membership, { leader: 4, zxid: 99n, peerEpoch: 9 }, NO_VOTE)).toBe(false);
+  });
+});
+
+describe('zab: sync choice (LearnerHandler.syncFollower)', () => {
+  const log = new ZabLog(0n, [entry(1, 1), entry(1, 2), entry(2, 1), entry(3, 1)]);
+  it('sends a DIFF when the learner holds one of our zxids', () => {
+    expect(chooseSync(log, makeZxid(1, 2))).toEqual({ kind: 'diff', zxid: makeZxid(1, 2) });
+    expect(chooseSync(log, makeZxid(3, 1))).toEqual({ kind: 'diff', zxid: makeZxid(3, 1) });
+    expect(chooseSync(log, 0n)).toEqual({ kind: 'diff', zxid: 0n });
+  });
+  it('truncates a learner ahead of us in our last epoch', () => {
+    expect(chooseSync(log, makeZxid(3, 4))).toEqual({ kind: 'trunc', zxid: makeZxid(3, 1) });
+  });
+  it('truncates back to our previous entry of the same epoch', () => {
+    expect(chooseSync(log, makeZxid(1, 3))).toEqual({ kind: 'trunc', zxid: makeZxid(1, 2) });
+  });
+  it('sends a snapshot across epochs or below our log', () => {
+    expect(chooseSync(log, makeZxid(2, 5))).toEqual({ kind: 'trunc', zxid: makeZxid(2, 1) });
+    const gapped = new ZabLog(0n, [entry(1, 1), entry(1, 2), entry(3, 1)]);
+    expect(chooseSync(gapped, makeZxid(2, 3))).toEqual({ kind: 'snap' });
+    expect(chooseSync(log, makeZxid(4, 1))).toEqual({ kind: 'snap' });
+    const compacted = new ZabLog(makeZxid(2, 1), [entry(3, 1)]);
+    expect(chooseSync(compacted, makeZxid(1, 2))).toEqual({ kind: 'snap' });
+  });
+});
+
+describe('zab: roles', () => {
+  it('allows LOOKING to end in one role and every role to fall back to LOOKING', () => {
+    expect(() => assertTransition(Role.LOOKING, Role.LEADING)).not.toThrow();
+    expect(() => assertTransition(Role.FOLLOWING, Role.LOOKING)).not.toThrow();
+  });
+  it('throws AssertionError on an illegal transition', () => {
+    expect(() => assertTransition(Role.FOLLOWING, Role.LEADING)).toThrow(
+      'invalid transition [FOLLOWING -> LEADING]',
+    );
+    expect(() => assertTransition(Role.LOOKING, Role.LOOKING)).toThrow(AssertionError);
+  });
+});
+
+describe('zab: log pending writes', () => {
+  it('keeps truncate-then-append order when a cut removes unsynced entries', () => {
+    const log = new ZabLog(0n, [entry(1, 1), entry(1, 2)]);
+    log.append(entry(1, 3));
+    log.truncateAfter(makeZxid(1, 1));
+    log.append(entry(2, 1));
+    const pending = log.takePending();
+    expect(pending.truncateAfter).toBe(makeZxid(1, 1));
+    expect(pending.entries.map((value) => formatZxid(value.zxid))).toEqual(['2.1']);
+  });
+  it('does not cut durable entries when the cut lands inside the pending ones', () => {
+    const log = new ZabLog(0n, [entry(1, 1)]);
+    log.append(entry(1, 2));
+    log.append(entry(1, 3));
+    log.truncateAfter(makeZxid(1, 2));
+    const pending = log.takePending();
+    expect(pending.truncateAfter).toBeUndefined();
+    expect(pending.entries.map((value) => formatZxid(value.zxid))).toEqual(['1.2']);
+  });
+});
+
+describe('zab: peer', () => {
+  const config = {
+    id: 1,
+    membership: { voters: [1], observers: [] },
+    initLimit: 5,
+    syncLimit: 3,
+    election: { finalizeWaitTicks: 0 },
+    random: seededRandom(7),
+    snapshot: () => ({ zxid: 0n, data: Buffer.alloc(0) }),
+  };
+  const fresh = { hardState: { acceptedEpoch: 0, currentEpoch: 0 }, snapshotZxid: 0n, entries: [] };
+
+  it('a single voter elects itself, persists the epochs, then commits its own fsynced proposals', () => {
+    const peer = new Peer(config, fresh);
+    expect(peer.role).toBe(Role.LEADING);
+    let ready = peer.ready();
+    expect(ready.hardState).toEqual({ acceptedEpoch: 1, currentEpoch: 1 });
+    expect(peer.serving).toBe(false); // not until the epoch is durable
+    peer.advance(ready);
+    expect(peer.serving).toBe(true);
+    expect(peer.propose(Buffer.from('x'))).toBe(makeZxid(1, 1));
+    ready = peer.ready();
+    expect(ready.entries.map((value) => value.zxid)).toEqual([makeZxid(1, 1)]);
+    expect(ready.committed).toEqual([]); // not before its own fsync
+    peer.advance(ready);
+    ready = peer.ready();
+    expect(ready.committed.map((value) => value.data.toString())).toEqual(['x']);
+    peer.advance(ready);
+    expect(peer.appliedZxid).toBe(makeZxid(1, 1));
+  });
+
+  it('drops proposals anywhere but on a serving leader, and refuses input between ready and advance', () => {
+    const peer = new Peer({ ...config, membership: { voters: [1, 2, 3], observers: [] } }, fresh);
+    expect(() => peer.propose(Buffer.from('x'))).toThrow(ProposalDroppedError);
+    const ready = peer.ready();
+    expect(() => peer.tick()).toThrow('no input between ready() and advance()');
+    peer.advance(ready);
+    expect(() => peer.tick()).not.toThrow();
+  });
+
+  it('treats only the snapshot as committed after a restart', () => {
+    const state = {
+      hardState: { acceptedEpoch: 2, currentEpoch: 2 },
+      snapshotZxid: makeZxid(1, 1),
+      entries: [entry(2, 1)],
+    };
+    const peer = new Peer({ ...config, membership: { voters: [1, 2, 3], observers: [] } }, state);
+    expect(peer.committedZxid).toBe(makeZxid(1, 1));
+    expect(peer.log.lastZxid).toBe(makeZxid(2, 1));
+    expect(peer.vote).toEqual({ leader: 1, zxid: makeZxid(2, 1), peerEpoch: 2 });
+  });
+});
+
+describe('zab: purity', () => {
+  it('server/zab uses no sockets, files, timers, clock or Math.random', () => {
+    const directory = join(import.meta.dirname, '../../../../server/zab');
+    const forbidden = [
+      /\bDate\.now\b/,
+      /\bnew Date\b/,
+      /\bMath\.random\b/,
+      /\bsetTimeout\b/,
+      /\bsetInterval\b/,
+      /\bsetImmediate\b/,
+      /\bperformance\.now\b/,
+      /\bprocess\.hrtime\b/,
+      /from 'node:/,
+      /from '(fs|net|dgram|timers|crypto|child_process)'/,
+      /\brequire\(/,
+    ];
+    const files = readdirSync(directory).filter((name) => name.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const text = readFileSync(join(directory, file), 'utf8');
+      for (const pattern of forbidden) expect(`${file}: ${pattern.test(text)}`).toBe(`${file}: false`);
+    }
+  });
+});
