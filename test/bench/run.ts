@@ -18,6 +18,7 @@ import {
   runServerGrid,
   type ServerBenchSettings,
   serverGridTable,
+  warmUpServers,
 } from './server-bench';
 import { type BenchServer, startApache, startZookit } from './servers';
 import { LoadWorker } from './worker-pool';
@@ -27,14 +28,16 @@ interface BenchOptions {
   suites: ReadonlySet<'server' | 'client' | 'recipes'>;
   quick: boolean;
   memory: boolean;
-  warmupMs: number;
-  measureMs: number;
+  /** Undefined: each suite's own default. */
+  warmupMs: number | undefined;
+  measureMs: number | undefined;
   generators: number;
+  znodes: number;
 }
 
 const USAGE =
   'usage: tsx test/bench/run.ts [server|client|recipes] [--quick] [--memory|--no-memory] ' +
-  '[--warmup-ms N] [--measure-ms N] [--generators N]';
+  '[--warmup-ms N] [--measure-ms N] [--generators N] [--znodes N]';
 
 function integerFlag(args: string[], index: number, min: number, max: number): number {
   const text = args[index + 1] ?? '';
@@ -48,7 +51,7 @@ function parseOptions(args: string[]): BenchOptions {
   const suites = new Set<'server' | 'client' | 'recipes'>();
   let quick = false;
   let memory: boolean | undefined;
-  const numbers = { warmupMs: -1, measureMs: -1, generators: 1 };
+  const numbers = { warmupMs: -1, measureMs: -1, generators: 1, znodes: 1_000_000 };
   for (let index = 0; index < args.length; index++) {
     const arg = args[index];
     if (arg === 'server' || arg === 'client' || arg === 'recipes') suites.add(arg);
@@ -58,6 +61,7 @@ function parseOptions(args: string[]): BenchOptions {
     else if (arg === '--warmup-ms') numbers.warmupMs = integerFlag(args, index++, 0, 60_000);
     else if (arg === '--measure-ms') numbers.measureMs = integerFlag(args, index++, 100, 60_000);
     else if (arg === '--generators') numbers.generators = integerFlag(args, index++, 1, 16);
+    else if (arg === '--znodes') numbers.znodes = integerFlag(args, index++, 10_000, 10_000_000);
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
   if (suites.size === 0) for (const suite of ['server', 'client', 'recipes'] as const) suites.add(suite);
@@ -65,9 +69,10 @@ function parseOptions(args: string[]): BenchOptions {
     suites,
     quick,
     memory: memory ?? !quick,
-    warmupMs: numbers.warmupMs >= 0 ? numbers.warmupMs : quick ? 150 : 1_000,
-    measureMs: numbers.measureMs >= 0 ? numbers.measureMs : quick ? 300 : 2_500,
+    warmupMs: numbers.warmupMs >= 0 ? numbers.warmupMs : undefined,
+    measureMs: numbers.measureMs >= 0 ? numbers.measureMs : undefined,
     generators: numbers.generators,
+    znodes: numbers.znodes,
   };
 }
 
@@ -99,10 +104,10 @@ function log(line: string): void {
 
 async function serverSuite(options: BenchOptions): Promise<void> {
   const settings: ServerBenchSettings = {
-    warmupMs: options.warmupMs,
-    measureMs: options.measureMs,
+    warmupMs: options.warmupMs ?? (options.quick ? 150 : 1_000),
+    measureMs: options.measureMs ?? (options.quick ? 300 : 2_500),
     generators: options.generators,
-    memoryZnodes: options.memory ? 1_000_000 : 0,
+    memoryZnodes: options.memory ? options.znodes : 0,
   };
   log(
     `server benchmark: ${settings.warmupMs} ms warm-up + ${settings.measureMs} ms per cell, ${settings.generators} generator process(es)`,
@@ -110,6 +115,7 @@ async function serverSuite(options: BenchOptions): Promise<void> {
   const servers = await startServers();
   const workers = Array.from({ length: settings.generators }, () => LoadWorker.start());
   started.workers.push(...workers);
+  await warmUpServers(servers, workers, options.quick ? 500 : 4_000, log);
   const grid = await runServerGrid(servers, workers, settings, log);
   console.log('\n## Server: raw-protocol load, 128-byte values\n');
   console.log(serverGridTable(grid));
@@ -128,12 +134,16 @@ async function serverSuite(options: BenchOptions): Promise<void> {
 
 async function clientSuite(options: BenchOptions): Promise<void> {
   const servers = await startServers();
-  await runClientBench(
-    servers,
-    { warmupMs: options.warmupMs, measureMs: options.measureMs },
-    started.workers,
-    log,
-  );
+  const warmers = [LoadWorker.start()];
+  started.workers.push(...warmers);
+  await warmUpServers(servers, warmers, options.quick ? 500 : 4_000, log);
+  for (const warmer of warmers) await warmer.stop();
+  // 48 runs (2 servers × 3 drivers × 8 cells): shorter windows keep the suite near 3 minutes.
+  const timing = {
+    warmupMs: options.warmupMs ?? (options.quick ? 150 : 700),
+    measureMs: options.measureMs ?? (options.quick ? 300 : 2_000),
+  };
+  await runClientBench(servers, timing, started.workers, log);
   await stopEverything();
 }
 

@@ -90,6 +90,38 @@ async function measureCell(
   }
 }
 
+/**
+ * Warms each server (the JVM's JIT above all, but V8's too) with pipelined reads then
+ * writes before anything is measured, so the first cells do not measure a cold compiler.
+ */
+export async function warmUpServers(
+  servers: readonly BenchServer[],
+  workers: readonly LoadWorker[],
+  totalMs: number,
+  log: (line: string) => void,
+): Promise<void> {
+  if (totalMs <= 0) return;
+  for (const server of servers) {
+    await prepareBenchTree(server.port, Math.max(...CLIENT_COUNTS), VALUE_BYTES);
+    for (const op of [BenchOp.getData, BenchOp.setData]) {
+      const base = {
+        driver: Driver.raw,
+        port: server.port,
+        op,
+        outstanding: 64,
+        valueBytes: VALUE_BYTES,
+        warmupMs: totalMs / 2,
+        measureMs: 100,
+        nodeCount: Math.max(...CLIENT_COUNTS),
+        tag: 'warm',
+      };
+      const jobs = splitJobs(base, Math.max(...CLIENT_COUNTS), workers.length);
+      await runCell(workers.slice(0, jobs.length), jobs);
+    }
+    log(`  warmed ${server.name} for ${totalMs} ms`);
+  }
+}
+
 /** The throughput grid against every server. */
 export async function runServerGrid(
   servers: readonly BenchServer[],
@@ -180,6 +212,8 @@ export interface MemoryResult {
   baselineBytes: number;
   fullBytes: number;
   bytesPerZnode: number;
+  /** (JVM heap used after full GC, full − empty) ÷ znodes; undefined for zookit. */
+  heapBytesPerZnode: number | undefined;
   note: string;
 }
 
@@ -194,10 +228,10 @@ export async function runMemoryStep(
   znodes: number,
   log: (line: string) => void,
 ): Promise<MemoryResult[]> {
-  const baselines = new Map<string, number>();
+  const baselines = new Map<string, { rss: number; heap: number | undefined }>();
   for (const server of servers) {
-    await server.settleMemory();
-    baselines.set(server.name, server.residentBytes());
+    const settle = await server.settleMemory();
+    baselines.set(server.name, { rss: server.residentBytes(), heap: settle.heapUsedBytes });
   }
   const startedMs = performance.now();
   // Both at once: the fill is not what is measured, and it halves the wait.
@@ -209,7 +243,7 @@ export async function runMemoryStep(
         parents: 1_000,
         valueBytes: MEMORY_VALUE_BYTES,
         connections: 4,
-        outstanding: 256,
+        outstanding: 4,
         timeoutMs: 300_000,
       }),
     ),
@@ -219,40 +253,57 @@ export async function runMemoryStep(
   );
   const results: MemoryResult[] = [];
   for (const server of servers) {
-    const note = await server.settleMemory();
+    const settle = await server.settleMemory();
     const fullBytes = server.residentBytes();
     const counted = nodeCountOf(await fourLetterWord(server.port, 'srvr', 10_000));
-    const baselineBytes = baselines.get(server.name) ?? Number.NaN;
+    const baseline = baselines.get(server.name) ?? { rss: Number.NaN, heap: undefined };
+    const heapBytesPerZnode =
+      settle.heapUsedBytes === undefined || baseline.heap === undefined
+        ? undefined
+        : (settle.heapUsedBytes - baseline.heap) / counted;
     results.push({
       server: server.name,
       znodes: counted,
-      baselineBytes,
+      baselineBytes: baseline.rss,
       fullBytes,
-      bytesPerZnode: (fullBytes - baselineBytes) / counted,
-      note,
+      bytesPerZnode: (fullBytes - baseline.rss) / counted,
+      heapBytesPerZnode,
+      note: settle.note,
     });
   }
   return results;
 }
 
-/** The memory results as a Markdown table with the zookit/Apache ratio. */
+/** The memory results as a Markdown table with the zookit/Apache ratios. */
 export function memoryTable(results: readonly MemoryResult[]): string {
   const apache = results.find((entry) => entry.server === 'Apache');
   const rows = results.map((entry) => {
     const ratio = apache === undefined ? Number.NaN : entry.bytesPerZnode / apache.bytesPerZnode;
+    const heapRatio =
+      apache?.heapBytesPerZnode === undefined ? Number.NaN : entry.bytesPerZnode / apache.heapBytesPerZnode;
+    const isZookit = entry.server === 'zookit';
     return [
       entry.server,
       String(entry.znodes),
       formatMebibytes(entry.baselineBytes),
       formatMebibytes(entry.fullBytes),
       `${Math.round(entry.bytesPerZnode)} B`,
-      formatRatio(ratio),
-      entry.server === 'zookit' ? verdict(Number.isFinite(ratio) ? ratio <= 1 : undefined) : '',
+      isZookit ? `${formatRatio(ratio)} ${verdict(Number.isFinite(ratio) ? ratio <= 1 : undefined)}` : '',
+      entry.heapBytesPerZnode === undefined ? '–' : `${Math.round(entry.heapBytesPerZnode)} B`,
+      isZookit ? formatRatio(heapRatio) : '',
       entry.note,
     ];
   });
-  return markdownTable(
-    ['server', 'znodes', 'RSS empty', 'RSS full', 'bytes/znode', 'vs Apache', 'goal ≤ 1×', 'note'],
-    rows,
-  );
+  const headers = [
+    'server',
+    'znodes',
+    'RSS empty',
+    'RSS full',
+    'RSS/znode',
+    'zookit÷Apache RSS/znode (≤ 1)',
+    'JVM live heap/znode',
+    'zookit RSS/znode ÷ Apache live heap/znode',
+    'note',
+  ];
+  return markdownTable(headers, rows);
 }

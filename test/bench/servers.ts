@@ -41,6 +41,13 @@ export const APACHE_JVM_FLAGS: readonly string[] = [
   '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
 ];
 
+/** What settling memory found. */
+export interface MemorySettle {
+  note: string;
+  /** The JVM's heap in use after a full collection, bytes; undefined for zookit. */
+  heapUsedBytes: number | undefined;
+}
+
 /** A server under test. */
 export interface BenchServer {
   /** `zookit` or `Apache`. */
@@ -49,8 +56,8 @@ export interface BenchServer {
   readonly pid: number;
   /** Resident set size now, bytes (VmRSS). */
   residentBytes(): number;
-  /** Asks the server to collect garbage where it can (the JVM via jcmd); returns a note. */
-  settleMemory(): Promise<string>;
+  /** Asks the server to collect garbage where it can (the JVM via jcmd). */
+  settleMemory(): Promise<MemorySettle>;
   stop(): Promise<void>;
 }
 
@@ -72,15 +79,24 @@ async function waitServing(port: number, isAlive: () => boolean, logTail: () => 
   });
 }
 
-function jvmHeapUsed(pid: number): string {
+function jvmHeapUsed(pid: number): MemorySettle {
   try {
     execFileSync('jcmd', [String(pid), 'GC.run'], { timeout: 60_000, stdio: 'ignore' });
     const info = execFileSync('jcmd', [String(pid), 'GC.heap_info'], { timeout: 30_000, encoding: 'utf8' });
     const match = /total (\d+)K, used (\d+)K/.exec(info);
-    if (match?.[1] === undefined || match[2] === undefined) return 'heap: unknown';
-    return `heap after full GC: ${Math.round(Number(match[2]) / 1024)} MiB used of ${Math.round(Number(match[1]) / 1024)} MiB committed`;
+    if (match?.[1] === undefined || match[2] === undefined)
+      return { note: 'heap: unknown', heapUsedBytes: undefined };
+    const usedBytes = Number(match[2]) * 1_024;
+    const committedMiB = Math.round(Number(match[1]) / 1_024);
+    return {
+      note: `after jcmd GC.run: heap ${Math.round(usedBytes / 2 ** 20)} MiB used of ${committedMiB} MiB committed`,
+      heapUsedBytes: usedBytes,
+    };
   } catch (error) {
-    return `jcmd failed: ${error instanceof Error ? error.message : String(error)}`;
+    return {
+      note: `jcmd failed: ${error instanceof Error ? error.message : String(error)}`,
+      heapUsedBytes: undefined,
+    };
   }
 }
 
@@ -106,7 +122,14 @@ export async function startApache(): Promise<BenchServer> {
     throw error;
   }
   const stop = async (): Promise<void> => {
-    await child.stop(STOP_GRACE_MS);
+    // The harness unrefs the JVM and its timers; without a ref'd handle Node would exit
+    // (code 0, mid-run) while we wait for the JVM to go.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      await child.stop(STOP_GRACE_MS);
+    } finally {
+      clearInterval(keepAlive);
+    }
     rmSync(root, { recursive: true, force: true });
   };
   await waitServing(
@@ -160,7 +183,7 @@ export async function startZookit(): Promise<BenchServer> {
     // Node offers no outside trigger for a collection; wait for idle-time GC instead.
     settleMemory: async () => {
       await new Promise((resolve) => setTimeout(resolve, 5_000));
-      return 'RSS after 5 s idle (no forced GC)';
+      return { note: 'RSS after 5 s idle (no forced GC)', heapUsedBytes: undefined };
     },
     stop,
   };

@@ -16,36 +16,38 @@ import { openSocket } from './raw-load';
 const NODE_EXISTS = -110;
 /** Offset of `err` in a reply payload. */
 const ERR_OFFSET = 12;
+/** Creates per multi request when filling a server (about 16 KiB per request). */
+const MULTI_BATCH = 500;
+
+/** Encodes request `index` (of a known count) with `xid` into `writer`. */
+type EncodeRequest = (writer: Writer, xid: number, index: number) => void;
 
 /**
- * Sends `paths` as creates over one session, at most `outstanding` in flight, and resolves
+ * Sends `count` requests over one session, at most `outstanding` in flight, and resolves
  * with the count of replies whose error was neither OK nor NODEEXISTS. Bounded by
  * `timeoutMs`.
  */
-function pipelineCreates(
+function pipelineRequests(
   socket: Socket,
-  paths: readonly string[],
-  value: Buffer,
+  count: number,
+  encode: EncodeRequest,
   outstanding: number,
   timeoutMs: number,
 ): Promise<number> {
-  assert(outstanding >= 1, 'at least one create in flight');
+  assert(outstanding >= 1, 'at least one request in flight');
   const decoder = new FrameDecoder();
   const writer = new Writer(64 * 1_024);
-  const acl = [...Ids.OPEN_ACL_UNSAFE];
   let sent = 0;
   let received = 0;
   let failures = 0;
-  const sendUpTo = (count: number): void => {
+  const sendUpTo = (more: number): void => {
     writer.reset();
-    for (let index = 0; index < count && sent < paths.length; index++, sent++) {
-      writeRequest(writer, sent + 1, OpCode.create, { path: paths[sent] ?? '', data: value, acl, flags: 0 });
-    }
+    for (let index = 0; index < more && sent < count; index++, sent++) encode(writer, sent + 1, sent);
     if (writer.length > 0) socket.write(writer.finish());
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => finish(new Error(`creates unfinished after ${timeoutMs} ms (${received}/${paths.length})`)),
+      () => finish(new Error(`requests unfinished after ${timeoutMs} ms (${received}/${count})`)),
       timeoutMs,
     );
     const onData = (chunk: Buffer): void => {
@@ -58,7 +60,7 @@ function pipelineCreates(
         replies += 1;
       }
       received += replies;
-      if (received >= paths.length) finish(undefined);
+      if (received >= count) finish(undefined);
       else sendUpTo(replies);
     };
     const onClose = (): void => finish(new Error('the server closed the connection during setup'));
@@ -71,9 +73,49 @@ function pipelineCreates(
     }
     socket.on('data', onData);
     socket.once('close', onClose);
-    if (paths.length === 0) finish(undefined);
+    if (count === 0) finish(undefined);
     else sendUpTo(outstanding);
   });
+}
+
+/** Creates `paths` (one create request each), pipelined. */
+function pipelineCreates(
+  socket: Socket,
+  paths: readonly string[],
+  value: Buffer,
+  outstanding: number,
+  timeoutMs: number,
+): Promise<number> {
+  const acl = [...Ids.OPEN_ACL_UNSAFE];
+  const encode: EncodeRequest = (writer, xid, index) => {
+    writeRequest(writer, xid, OpCode.create, { path: paths[index] ?? '', data: value, acl, flags: 0 });
+  };
+  return pipelineRequests(socket, paths.length, encode, outstanding, timeoutMs);
+}
+
+/**
+ * Creates `paths` in multi requests of `batch` creates each, pipelined: one transaction
+ * (one log append) per batch, which fills a server several times faster than single
+ * creates. The znodes are the same either way.
+ */
+function pipelineMultiCreates(
+  socket: Socket,
+  paths: readonly string[],
+  value: Buffer,
+  batch: number,
+  outstanding: number,
+  timeoutMs: number,
+): Promise<number> {
+  assert(batch >= 1, 'a batch holds at least one create');
+  const acl = [...Ids.OPEN_ACL_UNSAFE];
+  const encode: EncodeRequest = (writer, xid, index) => {
+    const ops = paths.slice(index * batch, (index + 1) * batch).map((path) => ({
+      type: OpCode.create,
+      request: { path, data: value, acl, flags: 0 },
+    }));
+    writeRequest(writer, xid, OpCode.multi, { ops });
+  };
+  return pipelineRequests(socket, Math.ceil(paths.length / batch), encode, outstanding, timeoutMs);
 }
 
 /** Creates the benchmark root, the create parent and `nodeCount` lane nodes of `valueBytes`. */
@@ -118,7 +160,7 @@ export async function populateZnodes(options: PopulateOptions): Promise<void> {
       for (let parent = connection; parent < parents; parent += connections) {
         for (let child = 0; child < childrenPerParent; child++) paths.push(`/mem/p${parent}/n${child}`);
       }
-      return pipelineCreates(socket, paths, value, options.outstanding, options.timeoutMs);
+      return pipelineMultiCreates(socket, paths, value, MULTI_BATCH, options.outstanding, options.timeoutMs);
     });
     for (const count of await Promise.all(perConnection)) failures += count;
     if (failures > 0) throw new Error(`${failures} of the populating creates failed on port ${options.port}`);
