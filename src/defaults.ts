@@ -19,6 +19,12 @@ export const clientDefaults = {
 export const clientLimits = {
   /** Bytes encoded before a write is flushed without waiting for the end of the turn. */
   flushBytesThreshold: 64 * 1024,
+  /**
+   * Written requests awaiting replies at or above which an end-of-turn write waits for the
+   * replies to drain below this count (fewer, larger writes under pipelined load; a shallow
+   * pipeline is written at once).
+   */
+  flushDeferAwaitingMin: 32,
   /** Requests that may wait for a connection before new ones fail fast. */
   queuedRequestsMax: 100_000,
   /** Sleep after a failed full pass over the host list: first value, in ms. */
