@@ -1,7 +1,7 @@
 /**
  * Tools for hostile-client tests: raw sockets that send exactly the bytes a test chooses,
- * a well-behaved zookit client that keeps reading and writing and records what the server
- * acknowledged, and a reader of a child's resident memory.
+ * a well-behaved client on one raw session that keeps writing and reading and records what
+ * the server acknowledged, and a reader of a child's resident memory.
  */
 import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
