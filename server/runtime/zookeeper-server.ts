@@ -295,8 +295,17 @@ export class ZooKeeperServer {
       connection.sendAndClose(expiredConnectResponse(request.readOnly), 'session expired or unknown');
       return;
     }
-    this.sessions.touchSession(request.sessionId, Date.now());
-    this.attach(connection, request.sessionId, session.timeoutMs, readOnly);
+    // Apache negotiates the timeout again on every reconnect and the session's expiry follows
+    // the new value from then on; the ConnectResponse carries it.
+    const timeoutMs = this.sessions.negotiateTimeout(request.timeOut);
+    if (timeoutMs === session.timeoutMs) {
+      this.sessions.touchSession(request.sessionId, Date.now());
+    } else {
+      this.sessions.removeSession(request.sessionId);
+      this.sessions.trackSession(request.sessionId, timeoutMs, Date.now());
+      this.sessions.setOwner(request.sessionId, this);
+    }
+    this.attach(connection, request.sessionId, timeoutMs, readOnly);
   }
 
   private createSession(

@@ -291,7 +291,18 @@ function formatRecords(records: readonly RecordEntry[]): string {
  * Registers one test per scenario, all against one Apache ZooKeeper and one zookit server
  * started for this file.
  */
-export function conformanceSuite(title: string, tag: string, scenarios: readonly Scenario[]): void {
+/** Session timeout bounds given to both servers (ms); unset = 2 and 20 ticks. */
+export interface SuiteOptions {
+  minSessionTimeoutMs?: number;
+  maxSessionTimeoutMs?: number;
+}
+
+export function conformanceSuite(
+  title: string,
+  tag: string,
+  scenarios: readonly Scenario[],
+  options: SuiteOptions = {},
+): void {
   describeApache(`conformance: ${title}`, () => {
     let apache: ApacheZooKeeper | undefined;
     let zookit: TestingServer | undefined;
@@ -304,8 +315,15 @@ export function conformanceSuite(title: string, tag: string, scenarios: readonly
         if (names.has(scenario.name)) throw new Error(`duplicate scenario name '${scenario.name}'`);
         names.add(scenario.name);
       }
+      const { minSessionTimeoutMs, maxSessionTimeoutMs } = options;
       [apache, zookit] = await Promise.all([
-        startApacheZooKeeper({ tickTime: TICK_MS, extendedTypes: true, superDigest: SUPER_DIGEST }),
+        startApacheZooKeeper({
+          tickTime: TICK_MS,
+          extendedTypes: true,
+          superDigest: SUPER_DIGEST,
+          ...(minSessionTimeoutMs !== undefined ? { minSessionTimeout: minSessionTimeoutMs } : {}),
+          ...(maxSessionTimeoutMs !== undefined ? { maxSessionTimeout: maxSessionTimeoutMs } : {}),
+        }),
         TestingServer.start({
           inMemory: true,
           tickTimeMs: TICK_MS,
@@ -313,6 +331,8 @@ export function conformanceSuite(title: string, tag: string, scenarios: readonly
           superDigest: SUPER_DIGEST,
           fourLetterWordWhitelist: '*',
           containerCheckIntervalMs: 60_000,
+          ...(minSessionTimeoutMs !== undefined ? { minSessionTimeoutMs } : {}),
+          ...(maxSessionTimeoutMs !== undefined ? { maxSessionTimeoutMs } : {}),
         }),
       ]);
       apacheTarget = { kind: 'apache', port: apache.port, admin: await openAdmin(apache.port) };
