@@ -48,6 +48,13 @@ export interface RecordSink {
   readonly normaliser: Normaliser;
 }
 
+/** One request of {@link ConformanceSession.pipeline}. */
+export interface PipelinedRequest {
+  type: RequestOpCode;
+  body: RequestBodies[RequestOpCode];
+  label: string;
+}
+
 /** Options of {@link ConformanceSession.create}. */
 export interface CreateOptions {
   data?: Buffer | string | null;
@@ -361,6 +368,24 @@ export class ConformanceSession {
       () => false,
     );
     this.sink.push({ s: this.name, closed });
+  }
+
+  /**
+   * Sends every request before reading any reply (pipelining), then records the replies in
+   * order: error code, reply zxid, and the body's length.
+   */
+  async pipeline(requests: readonly PipelinedRequest[]): Promise<void> {
+    const xids = requests.map((request) => this.channel.send(request.type, request.body as never));
+    for (const [index, xid] of xids.entries()) {
+      const reply = await this.awaitReply(xid, xid);
+      this.sink.push({
+        s: this.name,
+        op: `pipelined ${requests[index]?.label ?? ''}`,
+        err: reply.header.err,
+        zxid: this.n.zxid(reply.header.zxid),
+        bodyBytes: reply.body.length,
+      });
+    }
   }
 
   /** Sends a raw request and records its outcome (no body decoding). */

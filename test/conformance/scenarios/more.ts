@@ -225,3 +225,46 @@ export const moreScenarios: Scenario[] = [
     );
   }),
 ];
+
+const OPEN = world();
+
+/** Pipelined requests: replies and events in request order, reads see earlier writes. */
+export const pipelineScenarios: Scenario[] = [
+  scenario('pipelined writes and reads on one connection', async (c) => {
+    const s = await c.session();
+    const a = c.path('a');
+    await s.pipeline([
+      {
+        type: OpCode.create,
+        body: { path: a, data: Buffer.from('1'), acl: OPEN, flags: 0 },
+        label: 'create',
+      },
+      { type: OpCode.getData, body: { path: a, watch: true }, label: 'getData' },
+      { type: OpCode.setData, body: { path: a, data: Buffer.from('22'), version: 0 }, label: 'setData' },
+      { type: OpCode.getData, body: { path: a, watch: false }, label: 'getData' },
+      {
+        type: OpCode.setData,
+        body: { path: a, data: Buffer.from('333'), version: 0 },
+        label: 'setData stale',
+      },
+      { type: OpCode.exists, body: { path: c.path('b'), watch: true }, label: 'exists' },
+      { type: OpCode.create, body: { path: c.path('b'), data: null, acl: OPEN, flags: 1 }, label: 'create' },
+      { type: OpCode.delete, body: { path: a, version: -1 }, label: 'delete' },
+      { type: OpCode.getChildren, body: { path: c.path(''), watch: false }, label: 'getChildren' },
+      { type: OpCode.sync, body: { path: a }, label: 'sync' },
+    ]);
+  }),
+  scenario('pipelined multi and reads', async (c) => {
+    const s = await c.session();
+    await s.pipeline([
+      {
+        type: OpCode.multi,
+        body: { ops: [op.create(c.path('x')), op.create(c.path('x/y'))] },
+        label: 'multi',
+      },
+      { type: OpCode.getAllChildrenNumber, body: { path: c.path('') }, label: 'getAllChildrenNumber' },
+      { type: OpCode.multi, body: { ops: [op.delete(c.path('x'))] }, label: 'failing multi' },
+      { type: OpCode.exists, body: { path: c.path('x'), watch: false }, label: 'exists' },
+    ]);
+  }),
+];
