@@ -157,7 +157,10 @@ async function main(): Promise<void> {
   );
   if (options.suites.has('server')) await serverSuite(options);
   if (options.suites.has('client')) await clientSuite(options);
-  if (options.suites.has('recipes')) await runRecipesBench(options.quick, started, log);
+  if (options.suites.has('recipes')) {
+    await runRecipesBench(await startServers(), options.quick, log);
+    await stopEverything();
+  }
   log(`total ${((performance.now() - startedMs) / 1_000).toFixed(1)} s`);
 }
 
