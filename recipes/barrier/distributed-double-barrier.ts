@@ -4,7 +4,9 @@
  * `<path>/<uuid>`; the member that sees `memberQty` members creates `<path>/ready`, which
  * lets everyone in. On leave, members delete their nodes in an order where each deletion
  * wakes one waiter (see {@link decideLeave}); the last one out deletes `ready`, so the
- * barrier can be used again.
+ * barrier can be used again, but only once every member of the round has left: a member
+ * entering while the last round's `ready` still stands passes at once and is counted by the
+ * last round's leavers. Use a fresh path per round unless rounds never overlap.
  *
  * Connection states: SUSPENDED: enter/leave keep waiting (reads retry under the client's
  * policy). LOST: our member node is gone with the session, so the count the others see is
