@@ -90,6 +90,9 @@ class RawPipeline {
   inFlight = 0;
   private nextXid = 1;
   private createCounter = 0;
+  /** Replies answered by no new request yet (sent on the next flush). */
+  private owed = 0;
+  private flushScheduled = false;
   failure: Error | undefined;
 
   constructor(
@@ -130,8 +133,23 @@ class RawPipeline {
       this.window.complete(sentMs, nowMs, err === 0 ? undefined : `error code ${err}`);
     }
     assert(this.inFlight >= 0, 'no more replies than requests');
-    if (replies > 0 && !this.window.stopping) this.send(replies);
+    if (replies === 0 || this.window.stopping) return;
+    // Replies often arrive one per read (Apache writes each reply on its own). Answering
+    // each read with its own write would cost a syscall per request on both sides; a good
+    // client coalesces, so the replacements for one event-loop turn go out in one write.
+    this.owed += replies;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const owed = this.owed;
+    this.owed = 0;
+    if (owed > 0 && !this.window.stopping && this.failure === undefined) this.send(owed);
+  };
 
   private send(count: number): void {
     assert(this.inFlight + count <= this.outstanding, 'never more than `outstanding` in flight');

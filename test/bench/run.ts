@@ -102,49 +102,60 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-async function serverSuite(options: BenchOptions): Promise<void> {
+/** Per-cell timing: the flags, else each suite's default. */
+function timing(
+  options: BenchOptions,
+  full: { warmupMs: number; measureMs: number },
+): { warmupMs: number; measureMs: number } {
+  return {
+    warmupMs: options.warmupMs ?? (options.quick ? 50 : full.warmupMs),
+    measureMs: options.measureMs ?? (options.quick ? 150 : full.measureMs),
+  };
+}
+
+async function serverSuite(options: BenchOptions, servers: readonly BenchServer[]): Promise<void> {
   const settings: ServerBenchSettings = {
-    warmupMs: options.warmupMs ?? (options.quick ? 150 : 1_000),
-    measureMs: options.measureMs ?? (options.quick ? 300 : 2_500),
+    ...timing(options, { warmupMs: 1_000, measureMs: 2_500 }),
     generators: options.generators,
     memoryZnodes: options.memory ? options.znodes : 0,
   };
   log(
     `server benchmark: ${settings.warmupMs} ms warm-up + ${settings.measureMs} ms per cell, ${settings.generators} generator process(es)`,
   );
-  const servers = await startServers();
   const workers = Array.from({ length: settings.generators }, () => LoadWorker.start());
   started.workers.push(...workers);
-  await warmUpServers(servers, workers, options.quick ? 500 : 4_000, log);
   const grid = await runServerGrid(servers, workers, settings, log);
+  for (const worker of workers) await worker.stop();
   console.log('\n## Server: raw-protocol load, 128-byte values\n');
   console.log(serverGridTable(grid));
-  await stopEverything();
-  if (settings.memoryZnodes === 0) {
+}
+
+async function memorySuite(options: BenchOptions): Promise<void> {
+  if (!options.memory) {
     console.log('\n(memory step skipped: pass --memory)');
     return;
   }
-  log(`memory: ${settings.memoryZnodes} znodes of 100 bytes on fresh servers`);
+  log(`memory: ${options.znodes} znodes of 100 bytes on fresh servers`);
   const fresh = await startServers();
-  const memory = await runMemoryStep(fresh, settings.memoryZnodes, log);
-  console.log(`\n## Server: resident memory holding ${settings.memoryZnodes} znodes of 100 bytes\n`);
+  const memory = await runMemoryStep(fresh, options.znodes, log);
+  console.log(`\n## Server: resident memory holding ${options.znodes} znodes of 100 bytes\n`);
   console.log(memoryTable(memory));
   await stopEverything();
 }
 
-async function clientSuite(options: BenchOptions): Promise<void> {
+async function clientSuite(options: BenchOptions, servers: readonly BenchServer[]): Promise<void> {
+  // 48 runs (2 servers × 3 drivers × 8 cells): shorter windows keep the suite near 3 minutes.
+  await runClientBench(servers, timing(options, { warmupMs: 700, measureMs: 2_000 }), started.workers, log);
+}
+
+/** Starts both servers once for the throughput suites and warms them up. */
+async function warmServers(options: BenchOptions): Promise<BenchServer[]> {
   const servers = await startServers();
   const warmers = [LoadWorker.start()];
   started.workers.push(...warmers);
-  await warmUpServers(servers, warmers, options.quick ? 500 : 4_000, log);
+  await warmUpServers(servers, warmers, options.quick ? 300 : 4_000, log);
   for (const warmer of warmers) await warmer.stop();
-  // 48 runs (2 servers × 3 drivers × 8 cells): shorter windows keep the suite near 3 minutes.
-  const timing = {
-    warmupMs: options.warmupMs ?? (options.quick ? 150 : 700),
-    measureMs: options.measureMs ?? (options.quick ? 300 : 2_000),
-  };
-  await runClientBench(servers, timing, started.workers, log);
-  await stopEverything();
+  return servers;
 }
 
 async function main(): Promise<void> {
@@ -155,12 +166,14 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
-  if (options.suites.has('server')) await serverSuite(options);
-  if (options.suites.has('client')) await clientSuite(options);
-  if (options.suites.has('recipes')) {
-    await runRecipesBench(await startServers(), options.quick, log);
-    await stopEverything();
-  }
+  // One pair of servers for the throughput suites (starting a JVM and warming it costs
+  // seconds); the memory step gets fresh ones.
+  const servers = await warmServers(options);
+  if (options.suites.has('server')) await serverSuite(options, servers);
+  if (options.suites.has('client')) await clientSuite(options, servers);
+  if (options.suites.has('recipes')) await runRecipesBench(servers, options.quick, log);
+  await stopEverything();
+  if (options.suites.has('server')) await memorySuite(options);
   log(`total ${((performance.now() - startedMs) / 1_000).toFixed(1)} s`);
 }
 
