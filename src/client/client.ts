@@ -11,7 +11,7 @@
  * ```
  */
 import { clientDefaults, clientLimits } from '../defaults';
-import { ClosedError } from '../errors';
+import { ClosedError, TransactionError } from '../errors';
 import { CreateMode, isEphemeral, isSequential, OpCode } from '../protocol/constants';
 import { type Acl, Ids, type Stat } from '../protocol/data';
 import { MarshallingError, NoNodeError } from '../protocol/errors';
@@ -39,6 +39,7 @@ import type {
   Watched,
   WatcherKind,
 } from '../types';
+import { delay } from '../util/deferred';
 import { parseConnectString } from './connect-string';
 import type { ConnectionState } from './connection-state';
 import { eventIterator, TypedEventEmitter } from './events';
@@ -450,37 +451,55 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   }
 
   /**
-   * Deletes a node. `deletingChildrenIfNeeded` deletes its subtree first; `guaranteed` keeps
-   * retrying in the background after a connection failure (the call still rejects) until the
-   * node is gone or the client closes.
+   * Deletes a node. `deletingChildrenIfNeeded` deletes its subtree first.
+   *
+   * `guaranteed` (Curator's guaranteed delete) is for nodes that must not outlive their use,
+   * such as a lock node:
+   * - when the call fails with a retryable error (connection loss or operation timeout,
+   *   after the retry policy gave up) it still rejects with that error, and a background
+   *   task goes on trying every `clientLimits.guaranteedDeleteIntervalMs` until the delete
+   *   succeeds, the node is found gone (`NoNode`), or the client closes (it does not outlive
+   *   `close()`, which waits for it to stop). A non-retryable failure (`BadVersion`,
+   *   `NotEmpty`…) ends it with an `error` event.
+   * - when a retry finds `NoNode` after an attempt whose reply was lost, the call resolves:
+   *   the node is gone, most likely by that attempt. Without `guaranteed` that retry rejects
+   *   with `NoNodeError`, as in Curator: the client cannot tell who deleted it.
    */
   async delete(path: string, options: DeleteOptions = {}): Promise<void> {
     validatePath(path);
     const version = options.version ?? -1;
+    const guaranteed = options.guaranteed === true;
+    let outcomeUnknown = false;
     const once = async (): Promise<void> => {
-      if (options.deletingChildrenIfNeeded === true) await deleteChildren(this.ops.treePort(), path);
-      await this.ops.deleteOnce(path, version);
+      try {
+        if (options.deletingChildrenIfNeeded === true) await deleteChildren(this.ops.treePort(), path);
+        await this.ops.deleteOnce(path, version);
+      } catch (error) {
+        if (guaranteed && outcomeUnknown && error instanceof NoNodeError) return;
+        if (this.isRetryable(error)) outcomeUnknown = true;
+        throw error;
+      }
     };
     try {
       await this.ops.retrying(once, options.signal);
     } catch (error) {
-      if (options.guaranteed === true && this.isRetryable(error)) this.guaranteeDelete(once);
+      if (guaranteed && this.isRetryable(error)) this.guaranteeDelete(once);
       throw error;
     }
   }
 
+  /** The background part of a guaranteed delete; bounded by the client's life. */
   private guaranteeDelete(once: () => Promise<void>): void {
+    const stopped = this.closed.signal;
     const task = (async () => {
-      // Bounded by the client's life: close() ends it.
-      while (!this.session.closed) {
-        await new Promise((resolve) => setTimeout(resolve, clientLimits.guaranteedDeleteIntervalMs));
+      while (!this.session.closed && !stopped.aborted) {
         try {
+          await delay(clientLimits.guaranteedDeleteIntervalMs, stopped);
           await once();
           return;
         } catch (error) {
-          if (error instanceof NoNodeError) return;
-          if (!this.isRetryable(error) && !(error instanceof ClosedError))
-            return this.emitSafely('error', error);
+          if (error instanceof NoNodeError || stopped.aborted || this.session.closed) return;
+          if (!this.isRetryable(error)) return this.emitSafely('error', error);
         }
       }
     })();
@@ -516,15 +535,27 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
       defaultAcl: this.options.defaultAcl,
     };
     const request: MultiRequest = { ops: toMultiOps(ops, encoding) };
+    // Set once an attempt's outcome is unknown: a later TransactionError may be its trace.
+    let outcomeUnknown = false;
     return this.ops.retrying(async () => {
-      const response = await this.ops.call(
-        OpCode.multi,
-        undefined,
-        request,
-        encodeMultiRequest,
-        decodeMultiResponse,
-      );
-      return toOperationResults(ops, response.results, (path) => this.session.toClientPath(path));
+      try {
+        const response = await this.ops.call(
+          OpCode.multi,
+          undefined,
+          request,
+          encodeMultiRequest,
+          decodeMultiResponse,
+        );
+        return toOperationResults(ops, response.results, (path) => this.session.toClientPath(path));
+      } catch (error) {
+        if (error instanceof TransactionError && outcomeUnknown) {
+          throw new TransactionError(error.errors, error.failedIndex, error.error, {
+            mayHaveBeenApplied: true,
+          });
+        }
+        if (this.isRetryable(error)) outcomeUnknown = true;
+        throw error;
+      }
     });
   }
 

@@ -155,8 +155,8 @@ export interface ConnectionListener {
   notification(event: WatcherEvent, zxid: bigint): void;
   /** A reply carried `zxid` (> 0): the session's last seen zxid moves forward. */
   zxidSeen(zxid: bigint): void;
-  /** An auth reply (xid -4) carried a non-zero code. */
-  authFailed(err: number): void;
+  /** An auth reply (xid -4) carried a non-zero code for the packet of `scheme`. */
+  authFailed(err: number, scheme: string): void;
   /** Any frame arrived (heartbeat input). */
   activity(): void;
   /** A frame was written (heartbeat input). */
@@ -184,7 +184,7 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly writer = new Writer(16 * 1024);
   private readonly pending = new RequestQueue<ClientRequest>();
-  private readonly authWaiters = new RequestQueue<ClientRequest>();
+  private readonly authWaiters = new RequestQueue<{ waiter: ClientRequest; scheme: string }>();
   private readonly listener: ConnectionListener;
   private readonly flushBytesThreshold: number;
   private readonly flushDeferAwaitingMin: number;
@@ -279,7 +279,7 @@ export class Connection {
     this.writer.int(Xid.auth).int(OpCode.auth);
     encodeAuthPacket(this.writer, packet);
     this.writer.endFrame();
-    this.authWaiters.push(waiter as unknown as ClientRequest);
+    this.authWaiters.push({ waiter: waiter as unknown as ClientRequest, scheme: packet.scheme });
     this.scheduleFlush();
   }
 
@@ -314,7 +314,7 @@ export class Connection {
     this.unflushedRequests = 0;
     this.flushDeferred = false;
     for (const request of this.pending.drain()) request.fail(request.connectionLoss(reason));
-    for (const waiter of this.authWaiters.drain()) waiter.fail(waiter.connectionLoss(reason));
+    for (const { waiter } of this.authWaiters.drain()) waiter.fail(waiter.connectionLoss(reason));
     this.listener.closed(reason);
   }
 
@@ -417,9 +417,10 @@ export class Connection {
     request.complete(0, value);
   }
 
+  /** The listener hears of a failure first, so the waiter's caller sees the session's verdict. */
   private handleAuthReply(err: number): void {
-    const waiter = this.authWaiters.shift();
-    waiter?.complete(err, undefined);
-    if (err !== 0) this.listener.authFailed(err);
+    const entry = this.authWaiters.shift();
+    if (err !== 0) this.listener.authFailed(err, entry?.scheme ?? '');
+    entry?.waiter.complete(err, undefined);
   }
 }

@@ -4,7 +4,7 @@
  * `creatingParentsIfNeeded` and `deletingChildrenIfNeeded`.
  */
 import { clientLimits } from '../defaults';
-import { AbortError } from '../errors';
+import { AbortError, ClosedError } from '../errors';
 import { CreateMode, isTtl, Limits, OpCode } from '../protocol/constants';
 import type { Acl, Stat } from '../protocol/data';
 import { BadArgumentsError, NodeExistsError, NoNodeError, NotEmptyError } from '../protocol/errors';
@@ -214,7 +214,9 @@ export class OperationRunner {
     try {
       return await operation(0);
     } catch (error) {
-      if (!this.isRetryable(error) || this.session.closed) throw error;
+      if (!this.isRetryable(error)) throw error;
+      // A session that closed itself (auth failure) explains a connection loss better.
+      if (this.session.closed) throw this.explainFailure(error);
       try {
         return await withRetry(
           this.retryPolicy,
@@ -226,9 +228,21 @@ export class OperationRunner {
         );
       } catch (final) {
         if (signal?.aborted) throw new AbortError({ cause: signal.reason });
-        throw final;
+        throw this.explainFailure(final);
       }
     }
+  }
+
+  /**
+   * An operation that was under way when the session closed itself (auth failure) rejects
+   * with that cause rather than with the connection loss or `ClosedError` it ran into.
+   */
+  private explainFailure(error: unknown): unknown {
+    const fatal = this.session.fatalError;
+    if (fatal === undefined) return error;
+    if (this.isRetryable(error)) return fatal;
+    if (error instanceof ClosedError && error.cause === fatal) return fatal;
+    return error;
   }
 
   lookupPort() {

@@ -15,9 +15,9 @@
  *   never re-created here.
  */
 import { clientLimits } from '../defaults';
-import { ClosedError, ConnectionTimeoutError } from '../errors';
+import { AuthenticationError, ClosedError, ConnectionTimeoutError } from '../errors';
 import { Limits, OpCode } from '../protocol/constants';
-import { ConnectionLossError, SessionExpiredError } from '../protocol/errors';
+import { ConnectionLossError, fromCode, SessionExpiredError } from '../protocol/errors';
 import { prependChroot, stripChroot } from '../protocol/paths';
 import {
   type ConnectResponse,
@@ -89,6 +89,10 @@ export class Session {
   private sweepTimer: TimerHandle | undefined;
   private backoffTimer: { handle: TimerHandle; wake: () => void } | undefined;
   private closing = false;
+  /** Why the session closed itself (auth failure), if it did. */
+  private fatal: Error | undefined;
+  /** Counts ended sessions: a handshake answering an attempt of an older one is stale. */
+  private sessionGeneration = 0;
 
   constructor(options: SessionOptions) {
     assert(options.sessionTimeoutMs > 0, 'session timeout must be positive');
@@ -142,6 +146,17 @@ export class Session {
     return this.closing;
   }
 
+  /** The error that closed the session by itself (an {@link AuthenticationError}), if any. */
+  get fatalError(): Error | undefined {
+    return this.fatal;
+  }
+
+  /** The error for a request made after the session closed. */
+  private closedError(): ClosedError {
+    if (this.fatal === undefined) return new ClosedError();
+    return new ClosedError(`the client closed itself: ${this.fatal.message}`, { cause: this.fatal });
+  }
+
   /** Maps an application path to the server's (chroot). */
   toServerPath(path: string): string {
     return prependChroot(this.chroot, path);
@@ -154,7 +169,7 @@ export class Session {
 
   /** Starts connecting (if not already) and waits up to `timeoutMs` for a connection. */
   waitConnected(timeoutMs: number): Promise<void> {
-    if (this.closing) return Promise.reject(new ClosedError());
+    if (this.closing) return Promise.reject(this.fatal ?? this.closedError());
     this.ensureLoop();
     if (this.primed) return Promise.resolve();
     const waiter = new Deferred<void>();
@@ -175,7 +190,7 @@ export class Session {
    */
   submit<T, B>(request: ClientRequest<T, B>): Promise<T> {
     if (this.closing) {
-      request.fail(new ClosedError());
+      request.fail(this.closedError());
       return request.promise;
     }
     const connection = this.connection;
@@ -194,14 +209,22 @@ export class Session {
     return request.promise;
   }
 
-  /** Adds a credential for this and every later connection; waits for its reply if connected. */
+  /**
+   * Adds a credential for this and every later connection; waits for its reply if connected.
+   * A refused credential closes the session: see {@link AuthenticationError}.
+   */
   async addAuth(info: AuthInfo): Promise<void> {
+    if (this.closing) throw this.closedError();
     this.authInfo.push(info);
     const connection = this.connection;
     if (!this.primed || connection === undefined) return;
     const waiter = new ClientRequest<undefined>(OpCode.auth, undefined, undefined, undefined, undefined);
     connection.sendAuth({ type: 0, scheme: info.scheme, auth: toBuffer(info.auth) }, waiter);
-    await waiter.promise;
+    try {
+      await waiter.promise;
+    } catch (error) {
+      throw this.fatal ?? error;
+    }
   }
 
   /** Sends closeSession (when connected), then drops everything. Idempotent. */
@@ -222,11 +245,17 @@ export class Session {
       await this.boundedWait(request.promise, Math.min(2_000, this.negotiatedTimeoutMs));
     }
     this.connection?.close(new ClosedError());
+    this.teardown(new ClosedError());
+  }
+
+  /** Stops timers and fails everything that waited, with `error`. */
+  private teardown(error: Error): void {
     this.stopConnectionTimers();
     this.tracker.close();
     if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
-    for (const request of this.waiting.drain()) request.fail(new ClosedError());
-    for (const waiter of this.connectedWaiters) waiter.reject(new ClosedError());
+    this.sweepTimer = undefined;
+    for (const request of this.waiting.drain()) request.fail(error);
+    for (const waiter of this.connectedWaiters) waiter.reject(error);
     this.watches.notWatching('closed');
   }
 
@@ -283,6 +312,9 @@ export class Session {
   /** One connect attempt to `host`: resolves when the handshake succeeds or the attempt fails. */
   private attempt(host: HostAddress): Promise<AttemptOutcome> {
     const timeoutMs = Math.max(1, Math.floor(this.options.sessionTimeoutMs / this.hosts.size));
+    // What the attempt asks for: a handshake is judged against these, not against the
+    // session state when it answers (the session may have been declared LOST meanwhile).
+    const attemptOf = { sessionId: this.id, generation: this.sessionGeneration };
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
       const finish = (outcome: AttemptOutcome): void => {
@@ -304,12 +336,17 @@ export class Session {
           readOnly: this.options.canBeReadOnly,
         },
         listener: {
-          handshake: (response) => finish(this.onHandshake(connection, response)),
+          handshake: (response) => {
+            const verdict = this.onHandshake(connection, response, attemptOf);
+            // Settle first: closing first would report the attempt as merely 'failed'.
+            finish(verdict.outcome);
+            if (verdict.close !== undefined) connection.close(verdict.close);
+          },
           notification: (event, zxid) => this.onNotification(event, zxid),
           zxidSeen: (zxid) => {
             if (zxid > this.lastZxidSeen) this.lastZxidSeen = zxid;
           },
-          authFailed: (err) => this.onAuthFailed(connection, err),
+          authFailed: (err, scheme) => this.onAuthFailed(connection, err, scheme),
           activity: () => {
             if (connection === this.connection) this.heartbeat?.activity();
           },
@@ -330,15 +367,26 @@ export class Session {
     });
   }
 
-  private onHandshake(connection: Connection, response: ConnectResponse): AttemptOutcome {
-    if (this.closing) {
-      connection.close(new ClosedError());
-      return 'failed';
+  private onHandshake(
+    connection: Connection,
+    response: ConnectResponse,
+    attemptOf: { sessionId: bigint; generation: number },
+  ): { outcome: AttemptOutcome; close?: Error } {
+    if (this.closing) return { outcome: 'failed', close: new ClosedError() };
+    if (attemptOf.generation !== this.sessionGeneration) {
+      // The attempt asked to resume a session declared LOST while it was under way.
+      if (response.timeOut > 0 && response.sessionId === attemptOf.sessionId) {
+        this.closeStaleSession(connection, response.timeOut);
+        return { outcome: 'expired' };
+      }
+      return {
+        outcome: 'expired',
+        close: new SessionExpiredError('a stale connect attempt', { op: 'connect' }),
+      };
     }
     if (response.timeOut <= 0) {
       this.endSession();
-      connection.close(new SessionExpiredError(undefined, { op: 'connect' }));
-      return 'expired';
+      return { outcome: 'expired', close: new SessionExpiredError(undefined, { op: 'connect' }) };
     }
     const newSession = response.sessionId !== this.id;
     this.id = response.sessionId;
@@ -358,7 +406,34 @@ export class Session {
     this.hosts.onConnected();
     this.tracker.connected({ readOnly: response.readOnly === true, newSession });
     for (const waiter of this.connectedWaiters) waiter.resolve();
-    return 'connected';
+    return { outcome: 'connected' };
+  }
+
+  /**
+   * The stale-session race: an attempt that asked to resume session S was accepted, but S
+   * was declared LOST while the attempt was under way (SUSPENDED outlasted the timeout on
+   * this side before the server expired it). LOST is final: the application has been told
+   * its ephemerals and watches are gone and may already act on it (another client takes
+   * over a lock), so S is not resumed. This connection sends closeSession for S, so the
+   * server deletes S's ephemerals now instead of after its timeout, then closes; nothing
+   * else is sent on it, and the connect loop goes on to open a new session.
+   */
+  private closeStaleSession(connection: Connection, timeoutMs: number): void {
+    const request = new ClientRequest<undefined>(
+      OpCode.closeSession,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    );
+    const reason = new SessionExpiredError('closed a session already declared LOST', { op: 'connect' });
+    const timer = this.clock.setTimeout(() => connection.close(reason), Math.min(2_000, timeoutMs));
+    request.promise.then(ignore, ignore).finally(() => {
+      this.clock.clearTimeout(timer);
+      connection.close(reason);
+    });
+    connection.send(request);
+    connection.flush();
   }
 
   /** Auth, then SetWatches from the last zxid seen, then the waiting requests, in one write. */
@@ -397,9 +472,25 @@ export class Session {
     this.watches.dispatch(event.type, this.toClientPath(event.path), zxid);
   }
 
-  private onAuthFailed(connection: Connection, err: number): void {
-    connection.close(new Error(`authentication failed (${err})`));
-    this.options.onFatal(new Error(`authentication failed with code ${err}`));
+  /**
+   * The server refused a credential (it answers AUTHFAILED and closes the connection). The
+   * same credential would be refused on every server, so the session closes itself instead
+   * of reconnecting: state LOST (this client will not use the session again; the server
+   * expires it after its timeout, since no closeSession can be sent), requests in flight and
+   * waiting fail with the {@link AuthenticationError}, later ones with a `ClosedError`
+   * whose cause it is, and the client is told through `onFatal`.
+   */
+  private onAuthFailed(connection: Connection, err: number, scheme: string): void {
+    if (this.closing) return;
+    const error = new AuthenticationError(scheme, { cause: fromCode(err, { op: 'auth' }) });
+    this.fatal = error;
+    this.closing = true;
+    this.backoffTimer?.wake();
+    connection.close(error);
+    this.primed = false;
+    this.tracker.expired();
+    this.teardown(error);
+    this.options.onFatal(error);
   }
 
   private onConnectionClosed(connection: Connection): void {
@@ -422,6 +513,7 @@ export class Session {
    * id so the next handshake opens a new one, fail what waited for it, tell one-shot watchers.
    */
   private endSession(): void {
+    this.sessionGeneration++;
     this.id = 0n;
     this.password = ZERO_PASSWORD;
     for (const request of this.waiting.drain()) {

@@ -82,6 +82,12 @@ export class Transaction {
   /**
    * Commits: per-op results in order, or {@link TransactionError}. An empty transaction
    * commits nothing and returns `[]`. A builder commits once.
+   *
+   * A commit is retried (client retry policy) after a connection loss, and a multi is not
+   * idempotent: if the lost attempt had committed, the retry fails on its own effects and
+   * the `TransactionError` has `mayHaveBeenApplied: true` — verify the state before
+   * treating it as a failure. A commit that gives up after retries rejects with the
+   * connection loss: its outcome is unknown as well.
    */
   async commit(): Promise<OperationResult[]> {
     assert(!this.committed, 'a transaction commits once');

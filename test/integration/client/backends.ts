@@ -1,7 +1,7 @@
 /**
  * The servers every client integration test runs against. Each test file iterates
- * {@link backends} through {@link describeEachBackend}; adding the bundled server's
- * `TestingServer` later is one more entry in the list.
+ * {@link backends} through {@link describeEachBackend}. The bundled server also offers its
+ * `TestingServer` fault hooks (`TestServer.faults`), which Apache has no equivalent of.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
@@ -18,6 +18,8 @@ export interface TestServer {
   stop(): Promise<void>;
   /** Stops and starts it on the same port, keeping its data. */
   restart(): Promise<void>;
+  /** The bundled server's fault hooks (`dropNextReply`, `expireSession`…); absent for Apache. */
+  readonly faults?: TestingServer;
 }
 
 /** Options a suite may ask of its server. */
@@ -60,6 +62,7 @@ export const bundledBackend: Backend = {
       connectString: server.connectString,
       stop: () => server.close(),
       restart: () => server.restart(),
+      faults: server,
     };
   },
 };
