@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextXid, RequestQueue, XID_MAX } from '../../../../src/client/connection';
+import { flushDecision, nextXid, RequestQueue, XID_MAX } from '../../../../src/client/connection';
 
 describe('xids', () => {
   it('increment and wrap from Integer.MAX_VALUE back to 1', () => {
@@ -26,5 +26,21 @@ describe('RequestQueue', () => {
     expect(queue.drain()).toEqual(Array.from({ length: 2001 }, (_, index) => 3000 + index));
     expect(queue.size).toBe(0);
     expect(queue.shift()).toBeUndefined();
+  });
+});
+
+describe('flushDecision', () => {
+  it('writes at once while fewer than the minimum await replies, defers from the minimum on', () => {
+    expect(flushDecision(0, 32)).toBe('write');
+    expect(flushDecision(31, 32)).toBe('write');
+    expect(flushDecision(32, 32)).toBe('defer');
+    expect(flushDecision(500, 32)).toBe('defer');
+    expect(flushDecision(0, 1)).toBe('write');
+    expect(flushDecision(1, 1)).toBe('defer');
+  });
+
+  it('rejects impossible inputs (a bug, not input)', () => {
+    expect(() => flushDecision(-1, 32)).toThrow('awaited replies are counted from zero');
+    expect(() => flushDecision(0, 0)).toThrow('the deferral minimum is positive');
   });
 });

@@ -25,6 +25,16 @@ export interface FakeRequest {
   body: Buffer;
 }
 
+/** The framed reply to `request`. */
+export function replyBytes(
+  request: FakeRequest,
+  err: number,
+  zxid = 1n,
+  encodeBody?: (writer: Writer) => void,
+): Buffer {
+  return Buffer.from(writeReplyFrame(new Writer(), { xid: request.xid, zxid, err }, encodeBody).finish());
+}
+
 /** Resolves with the next pushed value; every wait is bounded. */
 class Inbox<T> {
   private readonly items: T[] = [];
@@ -90,7 +100,12 @@ export class FakeConnection {
 
   /** Replies to `request` with `err` and an optional body. */
   reply(request: FakeRequest, err: number, zxid = 1n, encodeBody?: (writer: Writer) => void): void {
-    this.socket.write(writeReplyFrame(new Writer(), { xid: request.xid, zxid, err }, encodeBody).finish());
+    this.writeRaw(replyBytes(request, err, zxid, encodeBody));
+  }
+
+  /** Writes bytes as they are (a piece of a frame, or several frames). */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
   }
 
   /** Closes the connection from the server's side. */
