@@ -48,7 +48,15 @@ export interface CreateOptions {
   creatingParentContainersIfNeeded?: boolean;
   /**
    * Curator's protected create: the node name gets a `_c_<uuid>-` prefix so a create whose
-   * reply was lost is found on retry instead of duplicated.
+   * reply was lost is found on retry instead of duplicated. An ephemeral found under another
+   * session (an earlier session of this client) is deleted and created again.
+   *
+   * Without protection, a create whose reply is lost after it committed is retried like any
+   * operation after a connection loss, and the retry cannot tell: a plain create rejects
+   * with `NodeExistsError` (the node is there, with the data written); a sequential create
+   * succeeds a second time, leaving an orphan first node (an ephemeral one lives as long as
+   * the session); with no retries left the create rejects with `ConnectionLossError`
+   * although it committed. Use protection for sequential and ephemeral nodes.
    */
   protection?: boolean;
   /** Time to live of a TTL node, in ms (modes PERSISTENT_WITH_TTL / PERSISTENT_SEQUENTIAL_WITH_TTL). */
@@ -117,7 +125,13 @@ export interface DeleteOptions {
   version?: number;
   /** Delete the whole subtree first. */
   deletingChildrenIfNeeded?: boolean;
-  /** Keep retrying in the background until the delete succeeds or the client closes. */
+  /**
+   * Curator's guaranteed delete: after a connection loss or operation timeout (once the
+   * retry policy gave up) the call rejects but a background task keeps trying, every
+   * `clientLimits.guaranteedDeleteIntervalMs`, until the delete succeeds, the node is gone,
+   * or the client closes. A retry that finds the node gone after a lost reply resolves the
+   * call. A non-retryable failure of the background task is emitted as an `error` event.
+   */
   guaranteed?: boolean;
   signal?: AbortSignal;
 }
@@ -153,7 +167,16 @@ export interface PersistentWatch extends AsyncIterable<WatchEvent> {
   readonly recursive: boolean;
   /** Resolves once the server has the watch (the first `addWatch` reply). */
   readonly ready: Promise<void>;
-  /** Stops the watch: removes it locally and, when no one else watches the path, on the server. */
+  /**
+   * Stops the watch: removes it locally (no event is delivered after), ends the iteration,
+   * and, when no other persistent watch of this client is on the path, removes it on the
+   * server with `removeWatches` of type persistent / persistentRecursive. Servers before
+   * 3.9 (Apache 3.8) answer those types with MARSHALLINGERROR; the client then falls back
+   * to type `any` when the session has no one-shot watch on the path. When it has one, `any`
+   * would remove that too, so the server keeps the persistent watch until the session ends
+   * and the client ignores its events. Never rejects: a server that cannot be told now is
+   * not told later either, and the watch is not re-added on reconnect.
+   */
   close(): Promise<void>;
 }
 
