@@ -34,6 +34,8 @@ export interface PeerCore {
   forwarded(from: number, data: Buffer): void;
   /** Leader: sessions touched on a learner. */
   touched(touches: readonly SessionTouch[]): void;
+  /** The leader's epoch is established: our election vote now names it (election.ts). */
+  epochEstablished(epoch: number): void;
   /** Gives up the current role and starts an election. */
   stepDown(reason: string): void;
   /** Reports a protocol event. */

@@ -195,6 +195,16 @@ export class FastLeaderElection {
     return output;
   }
 
+  /**
+   * After the election, records that the elected leader established `peerEpoch`, so the
+   * notifications we answer LOOKING peers with agree with the leader's own and a late
+   * joiner can count them (Apache's updateElectionVote, ZOOKEEPER-1732).
+   */
+  updateVote(peerEpoch: number): void {
+    assert(!this.running, 'the vote is only updated after the election');
+    this.proposalVote = { ...this.proposalVote, peerEpoch };
+  }
+
   /** Our notification to `to`, stating `state` (used to answer LOOKING peers after the decision). */
   notification(to: number, state: Role): NotificationMessage {
     return {

@@ -250,6 +250,7 @@ export class Leader {
     this.enterPhase('broadcast');
     // A quorum holds our whole log under our epoch: all of it is committed now.
     this.core.commitThrough(this.core.log.lastZxid);
+    this.core.epochEstablished(this.epoch);
     this.core.event(
       `established epoch ${this.epoch}, committed through ${formatZxid(this.core.committedZxid)}`,
     );

@@ -6,13 +6,22 @@
  *   connecting ─LEADERINFO→ epoch ─DIFF/TRUNC/SNAP→ sync ─NEWLEADER→ acked ─UPTODATE→ serving
  *
  * Discovery: FOLLOWERINFO(acceptedEpoch) → LEADERINFO(e) → persist acceptedEpoch = e →
- * ACKEPOCH(currentEpoch, lastZxid). Synchronisation: the sync packet, proposals, then
- * NEWLEADER → persist the synced log, then currentEpoch = e → ACK. Broadcast: PROPOSAL →
+ * ACKEPOCH(currentEpoch, lastZxid). Synchronisation: the sync packet and proposals are held
+ * in memory; NEWLEADER applies them to the log at once, then currentEpoch = e, then ACK
+ * (one Ready: persisted in that order before the ACK leaves). Broadcast: PROPOSAL →
  * log → ACK (after the fsync: the ACK sits in the same Ready); COMMIT → apply.
  */
 import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';
-import type { QuorumBody, QuorumMessage, SessionTouch } from './messages';
+import type {
+  DiffMessage,
+  LogEntry,
+  QuorumBody,
+  QuorumMessage,
+  SessionTouch,
+  SnapMessage,
+  TruncMessage,
+} from './messages';
 import { formatZxid, makeZxid } from './zxid';
 
 /** Where a learner is in its handshake with the leader. */
@@ -29,6 +38,10 @@ export class Learner {
   private lastHeardTick: number;
   private epoch = -1;
   private readonly touches = new Map<bigint, number>();
+  /** The sync stream, held until NEWLEADER. */
+  private sync:
+    | { start: DiffMessage | TruncMessage | SnapMessage; entries: LogEntry[]; lastZxid: bigint }
+    | undefined;
 
   constructor(
     private readonly core: PeerCore,
@@ -91,6 +104,7 @@ export class Learner {
       case 'uptodate':
         if (this.phase !== 'acked') return `UPTODATE in phase ${this.phase}`;
         this.phase = 'serving';
+        this.core.epochEstablished(this.epoch);
         this.core.event(`serving under leader ${this.leader} in epoch ${this.epoch}`);
         return undefined;
       case 'ping':
@@ -116,32 +130,29 @@ export class Learner {
   private onSyncStart(message: QuorumMessage & { kind: 'diff' | 'trunc' | 'snap' }): string | undefined {
     if (this.phase !== 'epoch') return `${message.kind.toUpperCase()} in phase ${this.phase}`;
     const { log } = this.core;
-    if (message.kind === 'diff') {
-      if (message.zxid !== log.lastZxid)
-        return `DIFF from ${formatZxid(message.zxid)} but log ends at ${formatZxid(log.lastZxid)}`;
-    } else if (message.kind === 'trunc') {
-      // Truncating a committed txn would lose it: the leader's choice must never ask that.
-      assert(
-        message.zxid >= this.core.committedZxid,
-        `TRUNC to ${formatZxid(message.zxid)} keeps every committed txn`,
-      );
-      log.truncateAfter(message.zxid);
-    } else {
-      this.core.installSnapshot(message.snapshot);
+    if (message.kind === 'diff' && message.zxid !== log.lastZxid) {
+      return `DIFF from ${formatZxid(message.zxid)} but log ends at ${formatZxid(log.lastZxid)}`;
     }
-    this.core.event(
-      `sync ${message.kind.toUpperCase()} ${formatZxid(message.kind === 'snap' ? message.snapshot.zxid : message.zxid)} from leader ${this.leader}`,
-    );
+    const from = message.kind === 'snap' ? message.snapshot.zxid : message.zxid;
+    // Held in memory until NEWLEADER (the ZAB paper accepts the new history atomically):
+    // a stream that breaks half way must not leave us with a mix of old epoch and new log.
+    this.sync = { start: message, entries: [], lastZxid: from };
+    this.core.event(`sync ${message.kind.toUpperCase()} ${formatZxid(from)} from leader ${this.leader}`);
     this.phase = 'sync';
     return undefined;
   }
 
   private onProposal(zxid: bigint, data: Buffer): string | undefined {
     if (this.phase === 'connecting' || this.phase === 'epoch') return 'PROPOSAL before sync';
+    if (this.sync !== undefined) {
+      assert(zxid > this.sync.lastZxid, `leader sends ${formatZxid(zxid)} in order`);
+      this.sync.entries.push({ zxid, data });
+      this.sync.lastZxid = zxid;
+      return undefined;
+    }
     this.appendFromLeader(zxid, data);
     // Once past NEWLEADER each proposal is acknowledged; the ACK leaves after the fsync.
-    if (!this.observer && (this.phase === 'acked' || this.phase === 'serving'))
-      this.send({ kind: 'ack', zxid });
+    if (!this.observer) this.send({ kind: 'ack', zxid });
     return undefined;
   }
 
@@ -151,9 +162,24 @@ export class Learner {
   }
 
   private onNewLeader(epoch: number): string | undefined {
-    if (this.phase !== 'sync') return `NEWLEADER in phase ${this.phase}`;
+    const sync = this.sync;
+    if (this.phase !== 'sync' || sync === undefined) return `NEWLEADER in phase ${this.phase}`;
     if (epoch !== this.epoch) return `NEWLEADER for epoch ${epoch}, accepted ${this.epoch}`;
-    // Ready order: the synced entries are fsynced, then currentEpoch, then this ACK is sent.
+    const { start } = sync;
+    if (start.kind === 'snap') {
+      this.core.installSnapshot(start.snapshot);
+    } else if (start.kind === 'trunc') {
+      // Truncating a committed txn would lose it: the leader's choice must never ask that.
+      assert(
+        start.zxid >= this.core.committedZxid,
+        `TRUNC to ${formatZxid(start.zxid)} keeps every committed txn`,
+      );
+      this.core.log.truncateAfter(start.zxid);
+    }
+    for (const entry of sync.entries) this.appendFromLeader(entry.zxid, entry.data);
+    this.sync = undefined;
+    // Ready order: the synced history is fsynced, then currentEpoch, then this ACK is sent
+    // (ZOOKEEPER-4643/-4646/-4685: never claim the epoch or ACK before the history is durable).
     this.core.setCurrentEpoch(epoch);
     this.phase = 'acked';
     this.send({ kind: 'ack', zxid: makeZxid(epoch, 0) });

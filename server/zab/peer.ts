@@ -351,7 +351,9 @@ export class Peer implements PeerCore {
   }
 
   installSnapshot(snapshot: Snapshot): void {
-    assert(snapshot.zxid >= this.log.baseZxid, 'a snapshot never precedes our own');
+    // The leader's snapshot may be older than our own compaction point or even our commit
+    // point (its applied state lags ours): we then re-apply the txns after it, in order.
+    assert(snapshot.zxid >= 0n, 'snapshot zxids are non-negative');
     this.log.installSnapshot(snapshot);
     this.committed = snapshot.zxid;
     this.applied = snapshot.zxid;
@@ -371,6 +373,10 @@ export class Peer implements PeerCore {
 
   touched(touches: readonly SessionTouch[]): void {
     this.sessionTouches.push(...touches);
+  }
+
+  epochEstablished(epoch: number): void {
+    this.election.updateVote(epoch);
   }
 
   stepDown(reason: string): void {

@@ -8,7 +8,9 @@
  *      a. persist: install `snapshot`, then `truncateAfter`, then append `entries`, then
  *         write `hardState` (acceptedEpoch/currentEpoch) — and fsync all of it. Entries go
  *         before the epoch: a follower must never claim a new epoch whose history it has
- *         not made durable (ZOOKEEPER-4643);
+ *         not made durable (ZOOKEEPER-4643). A Ready that carries a `snapshot` is a whole
+ *         new history (a SNAP sync): persist it so that a crash leaves either the old state
+ *         or all of the new one (write it aside, then switch with one rename);
  *      b. send `messages` (each to `message.to`; a lost message is allowed, a message sent
  *         before step a finished is not: an ACK promises durability, ZOOKEEPER-4646);
  *      c. apply `committed` to the database, in order (only committed txns are ever

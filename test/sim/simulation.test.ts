@@ -1,0 +1,42 @@
+/**
+ * Deterministic simulation of the ZAB ensemble (VOPR style), run as part of the test
+ * suite: a few hundred seeds, each drawing its own ensemble (3, 5 or 7 voters, with or
+ * without observers) and faults. A failure message carries the replay command
+ * (`npm run sim -- --seed N --ticks T`).
+ */
+import { describe, expect, it } from 'vitest';
+import { describeOptions, optionsFromSeed, runSimulation } from './simulator';
+
+/** Seeds run by the suite; `npm run sim -- --seeds N` runs more. */
+const seedCount = 200;
+const longSeedCount = 20;
+
+describe('ensemble: simulation', () => {
+  it(`keeps one committed history and converges after healing (${seedCount} seeds × 1000 ticks)`, () => {
+    let committed = 0;
+    for (let seed = 1; seed <= seedCount; seed++) {
+      const result = runSimulation(optionsFromSeed(seed, 1_000));
+      expect(result.livenessTicks).toBeLessThanOrEqual(optionsFromSeed(seed).livenessTicksMax);
+      committed += result.committed;
+    }
+    // Faults must not starve the ensemble: most seeds commit plenty of writes.
+    expect(committed).toBeGreaterThan(seedCount * 20);
+  }, 60_000);
+
+  it(`survives long runs (${longSeedCount} seeds × 5000 ticks)`, () => {
+    for (let seed = 10_001; seed <= 10_000 + longSeedCount; seed++)
+      runSimulation(optionsFromSeed(seed, 5_000));
+  }, 60_000);
+
+  it('is deterministic: one seed replays the same run', () => {
+    const options = optionsFromSeed(42);
+    expect(describeOptions(options)).toMatch(/^SEED=42 voters=\d observers=\d ticks=1000 /);
+    const lines: string[] = [];
+    const first = runSimulation(options, (line) => lines.push(line));
+    const again: string[] = [];
+    const second = runSimulation(options, (line) => again.push(line));
+    expect(second).toEqual(first);
+    expect(again).toEqual(lines);
+    expect(lines.length).toBeGreaterThan(10);
+  });
+});
