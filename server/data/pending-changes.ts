@@ -8,6 +8,9 @@ import type { Acl } from '../../src/protocol/data';
 import { assert } from '../../src/util/assert';
 import type { DataTree, NodeRecord } from './data-tree';
 
+/** Applied records are cut off the front only once this many have gathered (and at least half the array). */
+const COMPACT_HEAD_MIN = 1024;
+
 /** One pending change: the node as it will be after the txn `zxid`, or `null` once deleted. */
 export interface PendingRecord {
   zxid: bigint;
@@ -17,7 +20,9 @@ export interface PendingRecord {
 
 /** Pending changes over a data tree, newest per path wins. */
 export class PendingChanges {
-  private readonly records: PendingRecord[] = [];
+  /** Records from index `head` on are live; the applied ones before it are cut off in bulk (see `applied`). */
+  private records: PendingRecord[] = [];
+  private head = 0;
   private readonly latest = new Map<string, PendingRecord>();
   private touched: Map<string, PendingRecord | undefined> | undefined;
 
@@ -25,7 +30,7 @@ export class PendingChanges {
 
   /** Number of pending records (bounded by the writes in flight). */
   get size(): number {
-    return this.records.length;
+    return this.records.length - this.head;
   }
 
   /** The node at `path` as the pending writes leave it; `undefined` when it does not exist. */
@@ -51,6 +56,7 @@ export class PendingChanges {
 
   /** Every pending record, oldest first (closeSession scans them for the session's ephemerals). */
   all(): readonly PendingRecord[] {
+    this.compact();
     return this.records;
   }
 
@@ -70,7 +76,7 @@ export class PendingChanges {
   rollbackMulti(zxid: bigint): void {
     const touched = this.touched;
     assert(touched !== undefined, 'a multi is open');
-    while (this.records.length > 0 && this.records[this.records.length - 1]?.zxid === zxid) {
+    while (this.records.length > this.head && this.records[this.records.length - 1]?.zxid === zxid) {
       this.records.pop();
     }
     for (const [path, previous] of touched) {
@@ -80,20 +86,38 @@ export class PendingChanges {
     this.touched = new Map();
   }
 
-  /** Forgets records of txns up to `zxid` now that the tree holds their effect. */
+  /**
+   * Forgets records of txns up to `zxid` now that the tree holds their effect. Called once per applied txn with
+   * thousands of records pending under a deep pipeline, so it only advances `head`: cutting the array's front on
+   * every call made applying quadratic in the writes in flight.
+   */
   applied(zxid: bigint): void {
-    let drop = 0;
-    while (drop < this.records.length && (this.records[drop]?.zxid ?? 0n) <= zxid) {
-      const record = this.records[drop] as PendingRecord;
+    const records = this.records;
+    let head = this.head;
+    while (head < records.length) {
+      const record = records[head] as PendingRecord;
+      if (record.zxid > zxid) break;
       if (this.latest.get(record.path) === record) this.latest.delete(record.path);
-      drop += 1;
+      head += 1;
     }
-    if (drop > 0) this.records.splice(0, drop);
+    this.head = head;
+    if (head === records.length) {
+      records.length = 0;
+      this.head = 0;
+    } else if (head >= COMPACT_HEAD_MIN && head * 2 >= records.length) this.compact();
+  }
+
+  /** Drops the applied records before `head` (amortised: at most once per as many applied records as remain). */
+  private compact(): void {
+    if (this.head === 0) return;
+    this.records = this.records.slice(this.head);
+    this.head = 0;
   }
 
   /** Forgets everything (e.g. when a new leader starts preparing from its applied tree). */
   clear(): void {
     this.records.length = 0;
+    this.head = 0;
     this.latest.clear();
     this.touched = undefined;
   }
