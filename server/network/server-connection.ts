@@ -69,6 +69,8 @@ export class ServerConnection {
   private readingPausedForOutput = false;
   private readingPausedForRequests = false;
   private sessionlessTimer: NodeJS.Timeout | undefined;
+  /** True while the handler composes a four-letter word's answer (it may list us). */
+  private answeringCommand = false;
 
   constructor(
     private readonly socket: Socket,
@@ -94,6 +96,16 @@ export class ServerConnection {
 
   get isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  /**
+   * Apache's NIO interest ops as `cons`/`stat` print them: 1 while the server reads this
+   * connection, 0 while it does not (paused, settling its session, answering a four-letter
+   * word, closed).
+   */
+  get interestOps(): number {
+    if (this.answeringCommand || this.readingPaused) return 0;
+    return this.state === 'open' || this.state === 'handshake' ? 1 : 0;
   }
 
   /** Bytes written to the socket and not yet sent. */
@@ -214,8 +226,19 @@ export class ServerConnection {
    */
   private answerFourLetterWord(word: string): boolean {
     if (!/^[a-z]{4}$/.test(word)) return false;
-    const answer = this.handler.fourLetterWord(this, word);
-    if (answer === undefined) return false;
+    // Apache counts the command as a received packet of this connection.
+    this.stats.incrementPacketsReceived();
+    this.answeringCommand = true;
+    let answer: string | undefined;
+    try {
+      answer = this.handler.fourLetterWord(this, word);
+    } finally {
+      this.answeringCommand = false;
+    }
+    if (answer === undefined) {
+      this.stats.reset(); // not a command after all: the bytes are a frame, counted as one later
+      return false;
+    }
     this.state = 'closed';
     if (this.sessionlessTimer !== undefined) clearTimeout(this.sessionlessTimer);
     this.socket.end(answer);

@@ -29,7 +29,11 @@ export interface InteropServers {
 
 /** Options of {@link startInteropServers}. */
 export interface InteropServerOptions {
-  /** The four-letter-word whitelist of both (default `*`). */
+  /**
+   * The four-letter-word whitelist of both (default `*`); `'default'` leaves the key out of
+   * zookit's zoo.cfg (its default: `srvr` only) and gives Apache `srvr,ruok` (the harness
+   * needs `ruok` to see it serve).
+   */
   fourLetterWordWhitelist?: string;
 }
 
@@ -45,13 +49,15 @@ export async function startInteropServers(options: InteropServerOptions = {}): P
       `dataDir=${join(root, 'data')}`,
       `clientPort=${await freePort()}`,
       'clientPortAddress=127.0.0.1',
-      `4lw.commands.whitelist=${whitelist}`,
+      ...(whitelist === 'default' ? [] : [`4lw.commands.whitelist=${whitelist}`]),
       'extendedTypesEnabled=true',
       '',
     ].join('\n'),
   );
+  // The harness writes `4lw.commands.whitelist=*`; a later line of the same key wins.
+  const apacheWhitelist = whitelist === 'default' ? 'srvr,ruok' : whitelist;
   const apacheProperties: Record<string, string> =
-    whitelist === '*' ? {} : { '4lw.commands.whitelist': whitelist };
+    apacheWhitelist === '*' ? {} : { '4lw.commands.whitelist': apacheWhitelist };
   const [apacheResult, zookitResult] = await Promise.allSettled([
     startApacheZooKeeper({ tickTime: 2000, extendedTypes: true, properties: apacheProperties }),
     startZookitProcess({ args: ['--config', configFile], logFile: join(root, 'zookit.log') }),
