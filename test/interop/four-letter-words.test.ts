@@ -5,7 +5,7 @@
  * must agree (settings, watch tables after normalising session ids, fixed answers) are
  * compared; and with the default whitelist both refuse the same words with the same text.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CreateMode, OpCode } from '../../src/protocol/constants';
 import { Ids } from '../../src/protocol/data';
 import { describeApache } from '../support/apache';
