@@ -1,7 +1,8 @@
 /**
  * Hostile and broken clients against `zookit server` as a child process. Each bad
- * connection must cost only itself: a well-behaved client (one raw session, which cannot
- * reconnect) keeps creating and reading nodes the whole time, never loses its connection, and every create the server
+ * connection must cost only itself: two well-behaved clients (one raw session, which cannot
+ * reconnect, and zookit's own client) keep creating and reading nodes the whole time, never
+ * lose their connection, and every create the server
  * acknowledged is there at the end. The server never crashes and its memory stays bounded.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,14 @@ import { Writer } from '../../../src/protocol/writer';
 import { startZookitProcess, type ZookitProcess } from '../../interop/support/zookit-process';
 import { fourLetterWord, freePort } from '../../support/network';
 import { RawSession } from '../../support/raw-session';
-import { connectFrame, frame, openRawSocket, residentBytes, SteadyClient } from './support/hostile';
+import {
+  connectFrame,
+  frame,
+  openRawSocket,
+  residentBytes,
+  SteadyClient,
+  ZooKitSteadyClient,
+} from './support/hostile';
 import { randomInt, seededRandom } from './support/seeded-random';
 
 /** Apache's `zookeeper.nio.sessionlessCnxnTimeout` default, which the server uses. */
@@ -41,6 +49,7 @@ const seed = Number(process.env.ZOOKIT_FUZZ_SEED ?? Math.floor(Math.random() * 2
 let root: string;
 let server: ZookitProcess;
 let steady: SteadyClient;
+let zookitClient: ZooKitSteadyClient;
 let silent: Awaited<ReturnType<typeof openRawSocket>>;
 let silentOpenedAtMs: number;
 let baselineResidentBytes: number;
@@ -96,12 +105,15 @@ beforeAll(async () => {
   silentOpenedAtMs = Date.now();
   steady = new SteadyClient(server.port, '/hostile/steady');
   await steady.start();
+  zookitClient = new ZooKitSteadyClient(server.connectString, '/hostile/zookit');
+  await zookitClient.start();
   expect(await steady.progress(5)).toBe(true);
   baselineResidentBytes = residentBytes(server.pid);
 });
 
 afterAll(async () => {
   silent?.socket.destroy();
+  await zookitClient?.stop();
   if (server?.running) await server.signal('SIGTERM');
   rmSync(root, { recursive: true, force: true });
 });
@@ -280,6 +292,10 @@ describe('hostile clients: each bad connection costs only itself', () => {
     expect(steady.failures).toEqual([]);
     expect(steady.count).toBeGreaterThan(20);
     expect(await steady.stopAndVerify()).toEqual([]);
+    expect(zookitClient.failures).toEqual([]);
+    expect(zookitClient.neverDisconnected).toBe(true);
+    expect(zookitClient.count).toBeGreaterThan(20);
+    expect(await zookitClient.stopAndVerify()).toEqual([]);
     expect(await server.signal('SIGTERM')).toBe(0);
     expect(server.output()).not.toMatch(/AssertionError|uncaught|TypeError|RangeError/i);
   }, 30_000);

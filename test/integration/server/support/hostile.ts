@@ -1,11 +1,13 @@
 /**
  * Tools for hostile-client tests: raw sockets that send exactly the bytes a test chooses,
- * a well-behaved client on one raw session that keeps writing and reading and records what
- * the server acknowledged, and a reader of a child's resident memory.
+ * well-behaved clients (one on a raw session, one on zookit's client) that keep writing and
+ * reading and record what the server acknowledged, and a reader of a child's resident memory.
  */
 import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ZooKit, type ZooKitClient } from '../../../../src/client/client';
+import { ConnectionState } from '../../../../src/client/connection-state';
 import { CreateMode, OpCode } from '../../../../src/protocol/constants';
 import { type Acl, Ids } from '../../../../src/protocol/data';
 import { ErrorCode } from '../../../../src/protocol/errors';
@@ -190,4 +192,86 @@ export class SteadyClient {
 
 function openAcl(): Acl[] {
   return [...Ids.OPEN_ACL_UNSAFE];
+}
+
+/**
+ * The same loop through zookit's own client: creates and reads back sequential nodes,
+ * recording acknowledged creates, failures and every connection state it went through.
+ */
+export class ZooKitSteadyClient {
+  readonly acknowledged: { path: string; data: string }[] = [];
+  readonly failures: string[] = [];
+  readonly states: string[] = [];
+  private readonly client: ZooKitClient;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    connectString: string,
+    private readonly parent: string,
+  ) {
+    this.client = ZooKit.newClient(connectString, { sessionTimeoutMs: 10_000, connectionTimeoutMs: 5_000 });
+    this.client.on('stateChanged', (state) => this.states.push(state));
+  }
+
+  /** Connects, creates the parent, and starts the loop. */
+  async start(): Promise<void> {
+    await this.client.start();
+    await this.client.create(this.parent, null, { creatingParentsIfNeeded: true });
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  get count(): number {
+    return this.acknowledged.length;
+  }
+
+  private async run(): Promise<void> {
+    const iterationsMax = 1_000_000;
+    for (let iteration = 0; iteration < iterationsMax && this.running; iteration++) {
+      const data = `zookit-${iteration}`;
+      try {
+        const path = await this.client.create(`${this.parent}/n-`, Buffer.from(data), {
+          mode: CreateMode.PERSISTENT_SEQUENTIAL,
+        });
+        this.acknowledged.push({ path, data });
+        const read = await this.client.getData(path);
+        if (read.data?.toString('utf8') !== data) this.failures.push(`${path}: wrong data`);
+      } catch (error) {
+        this.failures.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        await sleep(50);
+      }
+      if (iteration % 8 === 7) await sleep(5);
+    }
+  }
+
+  /** True if the client never left CONNECTED after it first connected. */
+  get neverDisconnected(): boolean {
+    return this.states.every((state) => state === ConnectionState.CONNECTED);
+  }
+
+  /** Stops the loop and closes the client (safe after `stopAndVerify`). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.client.close();
+  }
+
+  /** Stops the loop; returns the acknowledged creates missing or changed on the server. */
+  async stopAndVerify(): Promise<string[]> {
+    this.running = false;
+    await this.loop;
+    const problems: string[] = [];
+    try {
+      const children = new Set(await this.client.getChildren(this.parent));
+      for (const { path, data } of this.acknowledged) {
+        if (!children.has(path.slice(this.parent.length + 1))) problems.push(`${path}: missing`);
+        else if ((await this.client.getData(path)).data?.toString('utf8') !== data)
+          problems.push(`${path}: wrong data`);
+      }
+    } finally {
+      await this.client.close();
+    }
+    return problems;
+  }
 }
