@@ -5,7 +5,9 @@
  * Group commit: `append` only queues the encoded entry. One flush loop takes everything queued (up to
  * {@link FileTxnLogOptions.batchEntriesMax}), writes it with one positional write and makes it durable with one
  * fsync, then resolves exactly those appends; appends made meanwhile wait for the next round. So N concurrent
- * appends cost about N / batch fsyncs, and no append resolves before the fsync that covers its bytes.
+ * appends cost about N / batch fsyncs, and no append resolves before the fsync that covers its bytes. The next
+ * round's write + fsync is issued just before a finished round's appends resolve, so the disk works on round N+1
+ * while the callers of round N apply and reply (Apache's sync thread and final processor overlap the same way).
  */
 import { type FileHandle, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -242,8 +244,17 @@ export class FileTxnLog implements TxnLogStore {
     // Let the appends of the current tick join the first batch.
     await Promise.resolve();
     try {
-      for (let batch = this.takeBatch(); batch.length > 0; batch = this.takeBatch())
-        await this.writeBatch(batch);
+      let batch = this.takeBatch();
+      let writing = batch.length > 0 ? this.writeBatch(batch) : undefined;
+      for (; writing !== undefined; ) {
+        const durable = await writing;
+        // The next batch's write and fsync start before this batch's appends resolve, so the disk works while their
+        // callers (apply, notifications, replies) use the CPU; a failed batch has rejected everything pending.
+        const next = durable ? this.takeBatch() : [];
+        writing = next.length > 0 ? this.writeBatch(next) : undefined;
+        if (durable) for (const append of batch) append.resolve();
+        batch = next;
+      }
     } finally {
       // Runs in the same tick as the last (empty) takeBatch, so no append can slip in unseen.
       this.flushLoop = undefined;
@@ -254,25 +265,49 @@ export class FileTxnLog implements TxnLogStore {
     return this.pending.splice(0, this.limits.batchEntriesMax);
   }
 
-  private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    try {
-      if (this.failure) throw this.failure;
-      const current = await this.segmentFor((batch[0] as PendingAppend).zxid);
-      const data = Buffer.concat(batch.map((append) => append.frame));
-      await this.preallocate(current, current.size + data.length);
-      await writeFully(current.handle, data, current.size);
-      await this.syncLog(current.handle);
-      current.size += data.length;
-      current.entryCount += batch.length;
-      this.counters.batchCount++;
-      this.lastDurableZxid = (batch.at(-1) as PendingAppend).zxid;
-    } catch (error) {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
-      const failed = new StorageUnavailableError('txn log write failed', { cause: this.failure });
-      for (const append of [...batch, ...this.pending.splice(0)]) append.reject(failed);
-      return;
-    }
-    for (const append of batch) append.resolve();
+  /**
+   * Writes and fsyncs one batch; true once it is durable, false (with every pending append rejected) on failure.
+   * On the usual path the write is issued before this returns, so a caller can start it and then do other work.
+   */
+  private writeBatch(batch: PendingAppend[]): Promise<boolean> {
+    const data = Buffer.concat(batch.map((append) => append.frame));
+    const current = this.current;
+    const writing =
+      current !== undefined &&
+      !this.failure &&
+      !this.mustRoll(current) &&
+      current.size + data.length <= current.allocated
+        ? this.writeAndSync(current, data)
+        : this.prepareAndWrite((batch[0] as PendingAppend).zxid, data);
+    return writing.then(
+      (segment) => {
+        segment.size += data.length;
+        segment.entryCount += batch.length;
+        this.counters.batchCount++;
+        this.lastDurableZxid = (batch.at(-1) as PendingAppend).zxid;
+        return true;
+      },
+      (error: unknown) => {
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
+        const failed = new StorageUnavailableError('txn log write failed', { cause: this.failure });
+        for (const append of [...batch, ...this.pending.splice(0)]) append.reject(failed);
+        return false;
+      },
+    );
+  }
+
+  /** The slow path of a batch: rolls the segment or extends the preallocation first. */
+  private async prepareAndWrite(firstZxid: bigint, data: Buffer): Promise<OpenSegment> {
+    if (this.failure) throw this.failure;
+    const current = await this.segmentFor(firstZxid);
+    await this.preallocate(current, current.size + data.length);
+    return this.writeAndSync(current, data);
+  }
+
+  private async writeAndSync(current: OpenSegment, data: Buffer): Promise<OpenSegment> {
+    await writeFully(current.handle, data, current.size);
+    await this.syncLog(current.handle);
+    return current;
   }
 
   private async syncLog(handle: FileHandle): Promise<void> {
@@ -287,10 +322,7 @@ export class FileTxnLog implements TxnLogStore {
   /** The open segment to write `firstZxid` into, rolling to a new one when asked or when the current is full. */
   private async segmentFor(firstZxid: bigint): Promise<OpenSegment> {
     const current = this.current;
-    const full =
-      current !== undefined &&
-      (current.size >= this.limits.segmentBytesMax || current.entryCount >= this.limits.segmentEntriesMax);
-    if (current !== undefined && !full && !this.rollRequested) return current;
+    if (current !== undefined && !this.mustRoll(current)) return current;
     await this.closeCurrent();
     const segment = { firstZxid, path: `${this.options.directory}/${zxidFileName('log', firstZxid)}` };
     const handle = await open(segment.path, 'wx');
@@ -303,6 +335,15 @@ export class FileTxnLog implements TxnLogStore {
     this.rollRequested = false;
     this.current = { segment, handle, size: header.length, allocated: header.length, entryCount: 0 };
     return this.current;
+  }
+
+  /** True when the next batch belongs in a new segment (asked for, or the current one is full). */
+  private mustRoll(current: OpenSegment): boolean {
+    return (
+      this.rollRequested ||
+      current.size >= this.limits.segmentBytesMax ||
+      current.entryCount >= this.limits.segmentEntriesMax
+    );
   }
 
   private async preallocate(current: OpenSegment, needed: number): Promise<void> {

@@ -3,6 +3,7 @@
  * tail is truncated at every byte offset, preallocated zeros end the log, and damage elsewhere is a typed error
  * naming the file and offset.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +119,57 @@ describe('file txn log: group commit', () => {
     expect(resolvedAfter.get(1n)).toBe(2);
     expect(resolvedAfter.get(301n)).toBe(3);
     gating = false;
+  });
+
+  it("issues the next batch's write before the finished batch's appends resolve", async () => {
+    const gates: (() => void)[] = [];
+    const gated: SyncFile = async (handle, purpose) => {
+      await defaultSyncFile(handle, purpose);
+      if (purpose === 'log') await new Promise<void>((resolve) => gates.push(resolve));
+    };
+    const openGate = async (): Promise<void> => {
+      for (let waits = 0; gates.length === 0; waits++) {
+        expect(waits).toBeLessThan(1000);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      (gates.shift() as () => void)();
+    };
+    log = await openLog({ syncFile: gated });
+    const opened = log;
+    const segmentPath = join(dir.path, 'log.1');
+    let secondBatchOnDisk = false;
+    const first = opened.append(1n, payloadFor(1n)).then(() => {
+      // Blocks this thread on purpose: only a write already handed to the thread pool can land meanwhile.
+      const fd = openSync(segmentPath, 'r');
+      try {
+        const header = Buffer.alloc(ENTRY_HEADER_BYTES);
+        const deadline = Date.now() + 2_000;
+        while (!secondBatchOnDisk && Date.now() < deadline) {
+          readSync(fd, header, 0, header.length, entryOffset(2));
+          secondBatchOnDisk = header.some((byte) => byte !== 0);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    });
+    await openGate(); // the segment header's fsync
+    for (let waits = 0; gates.length === 0; waits++) {
+      expect(waits).toBeLessThan(1000);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    // Batch [1] is in its fsync: these queue behind it as the next batch.
+    const later = [2n, 3n, 4n].map((zxid) => opened.append(zxid, payloadFor(zxid)));
+    await openGate();
+    await first;
+    expect(secondBatchOnDisk).toBe(true);
+    await openGate();
+    await Promise.all(later);
+    expect(opened.stats).toEqual({ appendCount: 4, batchCount: 2, fsyncCount: 3 });
+    expect(opened.durableZxid).toBe(4n);
+    const closing = opened.close(); // cuts the preallocation and fsyncs once more
+    await openGate();
+    await closing;
+    log = undefined;
   });
 
   it('rejects the batch and every later append when an fsync fails', async () => {
