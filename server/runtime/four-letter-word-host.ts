@@ -42,7 +42,7 @@ export class FourLetterWords implements ServerIntrospection {
   }
 
   mode(): ServerMode {
-    return 'standalone';
+    return this.server.pipeline.mode;
   }
 
   isReadOnly(): boolean {

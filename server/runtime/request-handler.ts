@@ -78,8 +78,7 @@ export class RequestHandler {
     const order = this.server.orders.get(connection);
     if (order === undefined) return;
     this.server.stats.incrementPacketsReceived();
-    if (header.type !== OpCode.closeSession)
-      this.server.sessions.touchSession(connection.sessionId, Date.now());
+    if (header.type !== OpCode.closeSession) this.server.touchSession(connection.sessionId);
     const started = Date.now();
     try {
       this.dispatch(connection, order, header, body, started);
@@ -120,10 +119,12 @@ export class RequestHandler {
       case OpCode.sync: {
         const { path } = decodeRequest(OpCode.sync, body);
         const ticket = order.write();
-        this.server.afterPreparedWrites(() =>
-          this.finish(connection, order, ticket, xid, 0, startedMs, type, (w) =>
-            encodeSyncResponse(w, { path }),
-          ),
+        this.server.afterPreparedWrites(
+          () =>
+            this.finish(connection, order, ticket, xid, 0, startedMs, type, (w) =>
+              encodeSyncResponse(w, { path }),
+            ),
+          connection,
         );
         return;
       }
@@ -269,19 +270,24 @@ export class RequestHandler {
       sessionId: connection.sessionId,
       cxid: xid,
       authIds: connection.authIds,
-      sessionError: this.server.sessions.checkSession(connection.sessionId, this.server),
+      sessionError: this.server.pipeline.sessionError(connection.sessionId),
     };
     if (write.type === OpCode.closeSession) this.server.sessions.setSessionClosing(connection.sessionId);
-    this.server.submit(write, context, (applied) => {
-      if (this.consumeDropRule(write, applied)) {
-        order.complete(ticket, undefined);
-        connection.close('reply dropped by a test fault hook');
-        return;
-      }
-      const reply = this.writeReply(connection, xid, write.type, applied, startedMs);
-      order.complete(ticket, reply);
-      this.resumeIfDrained(connection, order);
-    });
+    this.server.submit(
+      write,
+      context,
+      (applied) => {
+        if (this.consumeDropRule(write, applied)) {
+          order.complete(ticket, undefined);
+          connection.close('reply dropped by a test fault hook');
+          return;
+        }
+        const reply = this.writeReply(connection, xid, write.type, applied, startedMs);
+        order.complete(ticket, reply);
+        this.resumeIfDrained(connection, order);
+      },
+      connection,
+    );
   }
 
   private writeReply(

@@ -13,8 +13,7 @@ import { sessionPassword } from '../../src/protocol/auth';
 import { OpCode } from '../../src/protocol/constants';
 import { Reader } from '../../src/protocol/reader';
 import type { ConnectRequest } from '../../src/protocol/records';
-import { decodeTxnEntry, encodeTxnEntry, type TxnEntry } from '../../src/protocol/txn';
-import { Writer } from '../../src/protocol/writer';
+import { decodeTxnEntry, type TxnEntry } from '../../src/protocol/txn';
 import { assert } from '../../src/util/assert';
 import { ServerStats } from '../admin/server-stats';
 import type { ServerConfig } from '../config';
@@ -29,6 +28,12 @@ import { FourLetterWords } from './four-letter-word-host';
 import { connectResponseFrame, expiredConnectResponse, notificationFrame } from './frames';
 import { ReplyOrder } from './reply-order';
 import { type ReplyDropRule, RequestHandler } from './request-handler';
+import {
+  type AppliedCallback,
+  type ServerRuntimeMode,
+  StandalonePipeline,
+  type TxnPipeline,
+} from './txn-pipeline';
 
 /** Where the server reports what operators should see. */
 export interface ServerLogger {
@@ -45,6 +50,8 @@ export interface ZooKeeperServerOptions {
   /** Storage to use instead of opening `config.dataDir` (TestingServer's in-memory mode). */
   storage?: Storage;
   logger?: ServerLogger;
+  /** Standalone (default) or an ensemble member (server/quorum's `quorumMode`). */
+  mode?: ServerRuntimeMode;
 }
 
 /** Limits of the runtime that zoo.cfg does not name. */
@@ -57,12 +64,18 @@ export const runtimeLimits = {
   sessionlessTimeoutMs: 10_000,
 } as const;
 
-/** A write waiting for its txn to apply. */
-type AppliedCallback = (applied: Applied<ServerConnection>, entry: TxnEntry) => void;
+/** Standalone: recover snapshot + whole log, then the local-log pipeline. */
+export const standaloneMode: ServerRuntimeMode = {
+  recover: (storage, config) => recoverDatabase(storage, config),
+  createPipeline: (server) => new StandalonePipeline(server),
+};
 
 export class ZooKeeperServer {
   readonly stats = new ServerStats();
-  readonly sessions: SessionTracker;
+  private sessionTracker: SessionTracker;
+  private database: ZooKeeperDatabase<ServerConnection>;
+  /** How writes become applied txns (standalone or quorum). */
+  readonly pipeline: TxnPipeline;
   /** The connection currently carrying each session. */
   readonly connectionsBySession = new Map<bigint, ServerConnection>();
   readonly orders = new Map<ServerConnection, ReplyOrder>();
@@ -70,9 +83,7 @@ export class ZooKeeperServer {
   private listener: ClientListener | undefined;
   private readonly handler: RequestHandler;
   private readonly fourLetterWords: FourLetterWords;
-  private readonly txnWriter = new Writer(4096);
-  private lastPreparedZxid: bigint;
-  /** Syncs waiting until every write prepared before them is applied: [zxid, callback]. */
+  /** Syncs waiting until a zxid is applied: [zxid, callback]. */
   private syncWaiters: Array<[bigint, () => void]> = [];
   private timers: NodeJS.Timeout[] = [];
   private running = false;
@@ -82,43 +93,89 @@ export class ZooKeeperServer {
   private constructor(
     readonly config: ServerConfig,
     readonly storage: Storage,
-    readonly db: ZooKeeperDatabase<ServerConnection>,
+    db: ZooKeeperDatabase<ServerConnection>,
     logger: ServerLogger,
+    mode: ServerRuntimeMode,
   ) {
     this.logger = logger;
-    this.lastPreparedZxid = db.lastProcessedZxid;
-    const now = Date.now();
-    this.sessions = new SessionTracker({
-      tickTimeMs: config.tickTimeMs,
-      serverId: config.serverId === 0 ? 1 : config.serverId,
-      nowMs: now,
-      minSessionTimeoutMs: config.minSessionTimeoutMs,
-      maxSessionTimeoutMs: config.maxSessionTimeoutMs,
-    });
-    // Sessions recovered from disk get a full timeout from now, as Apache re-arms them.
-    for (const [sessionId, timeoutMs] of db.sessions) this.sessions.trackSession(sessionId, timeoutMs, now);
+    this.database = db;
+    this.sessionTracker = this.newSessionTracker();
     this.handler = new RequestHandler(this);
     this.fourLetterWords = new FourLetterWords(this);
+    // Background snapshots read the live database; a pipeline may wrap this source.
+    storage.setSnapshotSource(() => this.db.snapshot());
+    this.pipeline = mode.createPipeline(this);
+  }
+
+  /** The session table (the leader's is authoritative in an ensemble). */
+  get sessions(): SessionTracker {
+    return this.sessionTracker;
+  }
+
+  /** The in-memory database. */
+  get db(): ZooKeeperDatabase<ServerConnection> {
+    return this.database;
+  }
+
+  /**
+   * A fresh tracker holding every session of the database, each with a full timeout from
+   * now (Apache re-arms recovered sessions the same way; a new leader does too).
+   */
+  resetSessions(): void {
+    this.sessionTracker = this.newSessionTracker();
+  }
+
+  private newSessionTracker(): SessionTracker {
+    const now = Date.now();
+    const tracker = new SessionTracker({
+      tickTimeMs: this.config.tickTimeMs,
+      serverId: this.config.serverId === 0 ? 1 : this.config.serverId,
+      nowMs: now,
+      minSessionTimeoutMs: this.config.minSessionTimeoutMs,
+      maxSessionTimeoutMs: this.config.maxSessionTimeoutMs,
+    });
+    for (const [sessionId, timeoutMs] of this.database.sessions)
+      tracker.trackSession(sessionId, timeoutMs, now);
+    return tracker;
+  }
+
+  /**
+   * Replaces the database with one restored from a leader's snapshot (a SNAP sync). Only while
+   * not serving: no connection holds watches in the old one.
+   */
+  replaceDatabase(db: ZooKeeperDatabase<ServerConnection>): void {
+    assert(!this.pipeline.serving, 'the database is replaced only while not serving clients');
+    this.database = db;
+    this.syncWaiters = [];
+    this.resetSessions();
+  }
+
+  /** A request or ping on `sessionId`: refreshes it here and, on a learner, at the leader. */
+  touchSession(sessionId: bigint): void {
+    this.sessionTracker.touchSession(sessionId, Date.now());
+    const timeoutMs = this.sessionTracker.sessionTimeoutMs(sessionId);
+    if (timeoutMs !== undefined) this.pipeline.touchSession(sessionId, timeoutMs);
   }
 
   /** Opens storage, recovers the snapshot and log, and starts serving on the client port. */
   static async start(options: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
     const { config } = options;
     const logger = options.logger ?? silentLogger;
+    const mode = options.mode ?? standaloneMode;
     const storage = options.storage ?? (await openConfiguredStorage(config, logger));
     let db: ZooKeeperDatabase<ServerConnection>;
     try {
-      db = await recoverDatabase(storage, config);
+      db = await mode.recover(storage, config);
     } catch (error) {
       await storage.close();
       throw error;
     }
-    const server = new ZooKeeperServer(config, storage, db, logger);
-    storage.setSnapshotSource(() => server.db.snapshot());
+    const server = new ZooKeeperServer(config, storage, db, logger, mode);
     try {
       await server.listen();
+      await server.pipeline.start();
     } catch (error) {
-      await storage.close();
+      await server.abort();
       throw error;
     }
     return server;
@@ -188,12 +245,28 @@ export class ZooKeeperServer {
     const listener = this.listener;
     this.listener = undefined;
     if (listener !== undefined) await listener.close();
+    await this.pipeline.close();
     try {
       await this.storage.log.flush();
     } catch {
       // A failed log was reported when it failed; closing goes on.
     }
     await this.storage.close();
+  }
+
+  /**
+   * Stops at once, as a crash would as far as peers and clients can tell: client and peer
+   * sockets close, nothing more is sent, logged or applied; storage is released.
+   */
+  async abort(): Promise<void> {
+    this.running = false;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const listener = this.listener;
+    this.listener = undefined;
+    await this.pipeline.abort();
+    if (listener !== undefined) await listener.close();
+    await this.storage.close().catch(() => undefined);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -203,18 +276,14 @@ export class ZooKeeperServer {
    * Prepares `write`, logs its txn and applies it once durable. `onApplied` runs after the
    * watch notifications of the txn have been queued on their connections.
    */
-  submit(write: WriteRequest, context: RequestContext, onApplied?: AppliedCallback): bigint {
+  submit(
+    write: WriteRequest,
+    context: RequestContext,
+    onApplied?: AppliedCallback,
+    origin?: ServerConnection,
+  ): void {
     assert(this.failure === undefined, 'no writes after a storage failure');
-    this.lastPreparedZxid += 1n;
-    const zxid = this.lastPreparedZxid;
-    const entry = this.db.prepare(write, context, zxid, BigInt(Date.now()));
-    this.txnWriter.reset();
-    encodeTxnEntry(this.txnWriter, entry);
-    this.storage.log.append(zxid, this.txnWriter.finish()).then(
-      () => this.commit(entry, onApplied),
-      (error: unknown) => this.storageFailed(error),
-    );
-    return zxid;
+    this.pipeline.submit(write, context, onApplied, origin);
   }
 
   /** Fault-hook rules: the next write matching one commits but loses its reply. */
@@ -227,7 +296,11 @@ export class ZooKeeperServer {
     return this.failure !== undefined;
   }
 
-  private commit(entry: TxnEntry, onApplied: AppliedCallback | undefined): void {
+  /**
+   * APPLY one committed (durable) txn: the tree, watch notifications, session bookkeeping,
+   * then `onApplied` (the write's reply), then snapshots and syncs waiting for it.
+   */
+  applyCommitted(entry: TxnEntry, onApplied?: AppliedCallback): Applied<ServerConnection> {
     const applied = this.db.apply(entry);
     for (const delivery of applied.deliveries) {
       delivery.watcher.send(notificationFrame(delivery.zxid, delivery.event));
@@ -236,15 +309,21 @@ export class ZooKeeperServer {
     onApplied?.(applied, entry);
     this.storage.txnApplied(entry.header.zxid);
     this.releaseSyncs();
+    return applied;
   }
 
-  /** Runs `callback` once every write prepared so far has been applied. */
-  afterPreparedWrites(callback: () => void): void {
-    if (this.db.lastProcessedZxid >= this.lastPreparedZxid) {
+  /** Runs `callback` once every write prepared so far (by the leader, in an ensemble) is applied here. */
+  afterPreparedWrites(callback: () => void, origin?: ServerConnection): void {
+    this.pipeline.afterPreparedWrites(callback, origin);
+  }
+
+  /** Runs `callback` once the txn `zxid` (and all before it) is applied here. */
+  waitForApplied(zxid: bigint, callback: () => void): void {
+    if (this.db.lastProcessedZxid >= zxid) {
       callback();
       return;
     }
-    this.syncWaiters.push([this.lastPreparedZxid, callback]);
+    this.syncWaiters.push([zxid, callback]);
   }
 
   private releaseSyncs(): void {
@@ -256,7 +335,8 @@ export class ZooKeeperServer {
     for (const [, callback] of ready) callback();
   }
 
-  private storageFailed(error: unknown): void {
+  /** The log failed: its durable state is unknown, so the server stops. */
+  storageFailed(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
     // The log's durable state is unknown: acknowledging anything more could lose it.
@@ -270,7 +350,8 @@ export class ZooKeeperServer {
   // Sessions
 
   private onConnect(connection: ServerConnection, request: ConnectRequest): void {
-    if (!this.running) {
+    if (!this.running || !this.pipeline.serving) {
+      // Apache closes clients of a server that is not serving (LOOKING, syncing).
       connection.close('server not running');
       return;
     }
@@ -317,10 +398,15 @@ export class ZooKeeperServer {
     const sessionId = this.sessions.createSession(timeoutMs, Date.now());
     this.sessions.setOwner(sessionId, this);
     const context: RequestContext = { sessionId, cxid: 0, authIds: connection.authIds };
-    this.submit({ type: OpCode.createSession, request: { timeOut: timeoutMs } }, context, () => {
-      if (connection.isClosed) return;
-      this.attach(connection, sessionId, timeoutMs, readOnly);
-    });
+    this.submit(
+      { type: OpCode.createSession, request: { timeOut: timeoutMs } },
+      context,
+      () => {
+        if (connection.isClosed) return;
+        this.attach(connection, sessionId, timeoutMs, readOnly);
+      },
+      connection,
+    );
   }
 
   private attach(
@@ -355,6 +441,7 @@ export class ZooKeeperServer {
 
   /** Ends a session now, as its expiry would: a closeSession txn deletes its ephemerals. */
   expireSession(sessionId: bigint): boolean {
+    if (!this.pipeline.ownsSessions) return false;
     const session = this.sessions.getSession(sessionId);
     if (session === undefined || session.closing) return false;
     this.sessions.setSessionClosing(sessionId);
@@ -363,7 +450,7 @@ export class ZooKeeperServer {
   }
 
   private expireSessions(): void {
-    if (!this.running || this.failed) return;
+    if (!this.running || this.failed || !this.pipeline.ownsSessions) return;
     for (const session of this.sessions.expireDue(Date.now())) {
       this.logger.info(`session 0x${session.sessionId.toString(16)} expired`);
       this.submit({ type: OpCode.closeSession }, { sessionId: session.sessionId, cxid: 0, authIds: [] });
@@ -380,7 +467,7 @@ export class ZooKeeperServer {
   }
 
   private reapContainers(): void {
-    if (!this.running || this.failed) return;
+    if (!this.running || this.failed || !this.pipeline.ownsSessions) return;
     const paths = this.db.reapCandidates(BigInt(Date.now()), {
       maxNeverUsedIntervalMs: 0,
       limit: Math.max(

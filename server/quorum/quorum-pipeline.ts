@@ -1,0 +1,497 @@
+/**
+ * The quorum runtime: drives one pure ZAB {@link Peer} with real time, TCP and storage, and
+ * is the server's {@link TxnPipeline} in an ensemble.
+ *
+ * One loop owns the peer (no input may reach it between `ready()` and `advance()`):
+ *
+ *   1. feed inputs: received messages → `peer.step()`, due ticks → `peer.tick()`; on the
+ *      serving leader, queued writes are PREPared (db.prepare, with the pending overlay) and
+ *      `peer.propose()`d; on a serving learner, queued writes are `peer.forward()`ed;
+ *   2. if the peer has a Ready, in the order ready.ts documents: persist (SNAP: restore the
+ *      database and store the snapshot; TRUNC: `log.truncateAfter`; entries: `log.append`,
+ *      group-committed; epochs: `state.set`) → send messages → apply committed txns
+ *      (db.apply, watch notifications, replies to writes that started here) → queue writes
+ *      learners forwarded, refresh sessions their clients touched → `peer.advance()`;
+ *   3. repeat until there is nothing to do.
+ *
+ * Replies: the leader matches a local write by the zxid it proposed; a learner by the
+ * (session id, cxid) of the txn it applies. A member that stops serving (leader lost,
+ * election) discards PREP's pending overlay, forgets pending replies and closes every client
+ * connection: clients reconnect elsewhere and retry, as with Apache.
+ */
+import { OpCode } from '../../src/protocol/constants';
+import { ErrorCode } from '../../src/protocol/errors';
+import { Reader } from '../../src/protocol/reader';
+import { decodeTxnEntry, encodeTxnEntry } from '../../src/protocol/txn';
+import { Writer } from '../../src/protocol/writer';
+import { assert } from '../../src/util/assert';
+import type { ServerMode } from '../admin/four-letter-words';
+import { ZooKeeperDatabase } from '../data/database';
+import type { RequestContext, WriteRequest } from '../data/prep';
+import type { ServerConnection } from '../network/server-connection';
+import type { AppliedCallback, TxnPipeline } from '../runtime/txn-pipeline';
+import type { ZooKeeperServer } from '../runtime/zookeeper-server';
+import type { LogEntry, Snapshot, ZabMessage } from '../zab/messages';
+import type { Peer } from '../zab/peer';
+import type { ForwardedRequest, Ready } from '../zab/ready';
+import { Role, roleName } from '../zab/role';
+import { epochOf, makeZxid } from '../zab/zxid';
+import { decodeForwarded, encodeForwarded } from './forwarded-request';
+import type { PeerMessage } from './peer-codec';
+import type { PeerTransport } from './peer-transport';
+
+/** Bounds of the loop's queues. */
+export const quorumPipelineLimits = {
+  /** Writes waiting for PREP on the leader or for forwarding on a learner. */
+  queuedWritesMax: 100_000,
+  /** Received messages waiting for the loop. */
+  inboxMessagesMax: 1_000_000,
+  /** Ticks remembered while the loop is busy (more are dropped: time is coarse anyway). */
+  ticksDueMax: 100,
+  /** Ready batches handled per loop run before yielding to I/O. */
+  roundsPerRunMax: 10_000,
+} as const;
+
+type LeaderWork =
+  | {
+      readonly kind: 'write';
+      readonly write: WriteRequest;
+      readonly context: RequestContext;
+      readonly onApplied: AppliedCallback | undefined;
+      readonly origin: ServerConnection | undefined;
+    }
+  | { readonly kind: 'sync-local'; readonly callback: () => void }
+  | { readonly kind: 'sync-forwarded'; readonly from: number; readonly token: number };
+
+interface ForwardWork {
+  readonly data: Buffer;
+  readonly origin: ServerConnection | undefined;
+}
+
+/** What the pipeline is built from (see quorum-mode.ts). */
+export interface QuorumPipelineParts {
+  readonly server: ZooKeeperServer;
+  /** Builds the peer; called once, with the snapshot port bound to this server's database. */
+  readonly peer: Peer;
+  readonly transport: PeerTransport;
+  /** Real milliseconds per peer tick. */
+  readonly peerTickMs: number;
+}
+
+/** The pipeline of an ensemble member. */
+export class QuorumPipeline implements TxnPipeline {
+  private readonly server: ZooKeeperServer;
+  private readonly peer: Peer;
+  readonly transport: PeerTransport;
+  private readonly peerTickMs: number;
+  private readonly txnWriter = new Writer(4096);
+  private inbox: PeerMessage[] = [];
+  private ticksDue = 0;
+  private leaderWork: LeaderWork[] = [];
+  private forwards: ForwardWork[] = [];
+  private readonly repliesByZxid = new Map<bigint, AppliedCallback>();
+  private readonly repliesByRequest = new Map<string, AppliedCallback>();
+  private readonly syncs = new Map<number, () => void>();
+  private nextSyncToken = 1;
+  private compactTo: bigint | undefined;
+  private pumping = false;
+  private stopped = false;
+  private idle: Promise<void> = Promise.resolve();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private roleKey = '';
+  private wasServing = false;
+  private servedLeader: number | undefined;
+
+  constructor(parts: QuorumPipelineParts) {
+    this.server = parts.server;
+    this.peer = parts.peer;
+    this.transport = parts.transport;
+    this.peerTickMs = parts.peerTickMs;
+  }
+
+  // ---- TxnPipeline -----------------------------------------------------------------------
+
+  get mode(): ServerMode {
+    if (this.peer.role === Role.LEADING) return 'leader';
+    if (this.peer.role === Role.OBSERVING) return 'observer';
+    return 'follower';
+  }
+
+  get serving(): boolean {
+    return !this.stopped && this.peer.serving;
+  }
+
+  get ownsSessions(): boolean {
+    return this.serving && this.peer.role === Role.LEADING;
+  }
+
+  /** The peer's role now (for tests and status). */
+  get role(): Role {
+    return this.peer.role;
+  }
+
+  /** The leader this member follows (itself when leading), or undefined while LOOKING. */
+  get leader(): number | undefined {
+    return this.peer.leader;
+  }
+
+  /** The last zxid this member logged. */
+  get lastLoggedZxid(): bigint {
+    return this.peer.log.lastZxid;
+  }
+
+  async start(): Promise<void> {
+    await this.transport.start();
+    this.tickTimer = setInterval(() => {
+      if (this.ticksDue < quorumPipelineLimits.ticksDueMax) this.ticksDue++;
+      this.pump();
+    }, this.peerTickMs);
+    this.tickTimer.unref();
+    this.noteRole();
+    this.pump();
+  }
+
+  submit(
+    write: WriteRequest,
+    context: RequestContext,
+    onApplied?: AppliedCallback,
+    origin?: ServerConnection,
+  ): void {
+    if (this.leaderWork.length + this.forwards.length >= quorumPipelineLimits.queuedWritesMax) {
+      origin?.close('too many writes queued');
+      return;
+    }
+    if (this.peer.role === Role.LEADING) {
+      this.leaderWork.push({ kind: 'write', write, context, onApplied, origin });
+    } else {
+      if (!this.serving) {
+        origin?.close('server is not serving');
+        return;
+      }
+      if (onApplied !== undefined)
+        this.repliesByRequest.set(requestKey(context.sessionId, context.cxid), onApplied);
+      const data = encodeForwarded({
+        kind: 'write',
+        sessionId: context.sessionId,
+        cxid: context.cxid,
+        authIds: context.authIds,
+        write,
+      });
+      this.forwards.push({ data, origin });
+    }
+    this.pump();
+  }
+
+  afterPreparedWrites(callback: () => void, origin?: ServerConnection): void {
+    if (this.peer.role === Role.LEADING) {
+      this.leaderWork.push({ kind: 'sync-local', callback });
+    } else {
+      if (!this.serving) {
+        origin?.close('server is not serving');
+        return;
+      }
+      const token = this.nextSyncToken;
+      this.nextSyncToken = this.nextSyncToken >= 0x7fff_ffff ? 1 : this.nextSyncToken + 1;
+      this.syncs.set(token, callback);
+      this.forwards.push({ data: encodeForwarded({ kind: 'sync', token }), origin });
+    }
+    this.pump();
+  }
+
+  touchSession(sessionId: bigint, timeoutMs: number): void {
+    if (this.peer.role === Role.FOLLOWING || this.peer.role === Role.OBSERVING)
+      this.peer.touchSession({ sessionId, timeoutMs });
+  }
+
+  sessionError(sessionId: bigint): number {
+    // Sessions are global: the owner check of a standalone server (SESSIONMOVED) does not apply.
+    const session = this.server.sessions.getSession(sessionId);
+    if (session === undefined) return ErrorCode.UNKNOWNSESSION;
+    return session.closing ? ErrorCode.SESSIONEXPIRED : ErrorCode.OK;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.idle;
+    await this.transport.close();
+  }
+
+  async abort(): Promise<void> {
+    this.stop();
+    await this.transport.close();
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+  }
+
+  /** A message from a peer (the transport's delivery callback). */
+  deliver(message: PeerMessage): void {
+    if (this.stopped) return;
+    if (message.kind === 'sync-reply') {
+      const callback = this.syncs.get(message.token);
+      this.syncs.delete(message.token);
+      if (callback !== undefined) this.server.waitForApplied(message.zxid, callback);
+      return;
+    }
+    if (this.inbox.length >= quorumPipelineLimits.inboxMessagesMax) return; // loss is allowed
+    this.inbox.push(message);
+    this.pump();
+  }
+
+  /** Forgets logged txns up to `zxid` once a snapshot there is durable. */
+  compactThrough(zxid: bigint): void {
+    if (this.compactTo === undefined || zxid > this.compactTo) this.compactTo = zxid;
+    this.pump();
+  }
+
+  // ---- the loop --------------------------------------------------------------------------
+
+  private pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    this.idle = this.run().then(
+      () => {
+        this.pumping = false;
+        if (this.hasInput() || this.peer.hasReady()) setImmediate(() => this.pump());
+      },
+      (error: unknown) => {
+        this.pumping = false;
+        this.fail(error);
+      },
+    );
+  }
+
+  private hasInput(): boolean {
+    return (
+      this.inbox.length > 0 || this.ticksDue > 0 || this.leaderWork.length > 0 || this.forwards.length > 0
+    );
+  }
+
+  private async run(): Promise<void> {
+    for (let round = 0; round < quorumPipelineLimits.roundsPerRunMax; round++) {
+      if (this.stopped) return;
+      this.feedInputs();
+      if (!this.peer.hasReady()) return;
+      await this.processReady(this.peer.ready());
+      this.noteRole();
+    }
+  }
+
+  private feedInputs(): void {
+    const inbox = this.inbox;
+    this.inbox = [];
+    for (const message of inbox) this.peer.step(message as ZabMessage);
+    for (; this.ticksDue > 0; this.ticksDue--) this.peer.tick();
+    this.noteRole();
+    const compactTo = this.compactTo;
+    if (compactTo !== undefined && compactTo > this.peer.log.baseZxid && compactTo <= this.peer.appliedZxid) {
+      this.peer.compact(compactTo);
+      this.compactTo = undefined;
+    }
+    this.runLeaderWork();
+    this.runForwards();
+  }
+
+  private async processReady(ready: Ready): Promise<void> {
+    await this.persist(ready);
+    if (this.stopped) return; // killed while persisting: a crash sends and applies nothing more
+    for (const message of ready.messages) this.transport.send(message);
+    for (const entry of ready.committed) this.apply(entry);
+    for (const request of ready.requests) this.acceptForwarded(request);
+    const now = Date.now();
+    for (const touch of ready.sessionTouches) this.server.sessions.touchSession(touch.sessionId, now);
+    this.peer.advance(ready);
+  }
+
+  private async persist(ready: Ready): Promise<void> {
+    const { storage } = this.server;
+    if (ready.snapshot !== undefined) await this.installSnapshot(ready.snapshot);
+    if (ready.truncateAfter !== undefined) await storage.log.truncateAfter(ready.truncateAfter);
+    if (ready.entries.length > 0) {
+      // One group commit: every append of the batch shares the log's next write and fsync.
+      await Promise.all(ready.entries.map((entry) => storage.log.append(entry.zxid, entry.data)));
+    }
+    if (ready.hardState !== undefined) {
+      await storage.state.set({
+        acceptedEpoch: BigInt(ready.hardState.acceptedEpoch),
+        currentEpoch: BigInt(ready.hardState.currentEpoch),
+      });
+    }
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const { storage, config } = this.server;
+    const db = ZooKeeperDatabase.restore<ServerConnection>([snapshot.data], snapshot.zxid, {
+      skipAcl: config.skipAcl,
+      extendedTypesEnabled: config.extendedTypesEnabled,
+    });
+    // The snapshot file is written aside and renamed into place; then the log loses what
+    // lies above it. Recovery reads the newest snapshot and only the log after it.
+    await storage.snapshots.write(snapshot.zxid, [snapshot.data]);
+    if (storage.log.lastZxid > snapshot.zxid) await storage.log.truncateAfter(snapshot.zxid);
+    this.server.replaceDatabase(db);
+    this.server.logger.info(`installed the leader's snapshot at 0x${snapshot.zxid.toString(16)}`);
+  }
+
+  private apply(logged: LogEntry): void {
+    const entry = decodeTxnEntry(new Reader(logged.data));
+    assert(entry.header.zxid === logged.zxid, 'a logged txn carries its own zxid');
+    let callback: AppliedCallback | undefined;
+    if (this.peer.role === Role.LEADING) {
+      callback = this.repliesByZxid.get(logged.zxid);
+      this.repliesByZxid.delete(logged.zxid);
+    } else {
+      const key = requestKey(entry.header.clientId, entry.header.cxid);
+      callback = this.repliesByRequest.get(key);
+      this.repliesByRequest.delete(key);
+    }
+    this.server.applyCommitted(entry, callback);
+    if (entry.txn.type === OpCode.createSession) {
+      // Every member learns the session; only the leader's tracker expires it.
+      this.server.sessions.trackSession(entry.header.clientId, entry.txn.body.timeOut, Date.now());
+    }
+  }
+
+  private acceptForwarded(request: ForwardedRequest): void {
+    let forwarded: ReturnType<typeof decodeForwarded>;
+    try {
+      forwarded = decodeForwarded(request.data);
+    } catch (error) {
+      this.server.logger.warn(`bad request forwarded by server ${request.from}: ${String(error)}`);
+      return;
+    }
+    if (forwarded.kind === 'sync') {
+      this.leaderWork.push({ kind: 'sync-forwarded', from: request.from, token: forwarded.token });
+      return;
+    }
+    const { sessionId, cxid, authIds, write } = forwarded;
+    const context: RequestContext =
+      write.type === OpCode.createSession
+        ? { sessionId, cxid, authIds }
+        : { sessionId, cxid, authIds, sessionError: this.sessionError(sessionId) };
+    this.leaderWork.push({ kind: 'write', write, context, onApplied: undefined, origin: undefined });
+  }
+
+  /** The serving leader PREPs and proposes queued writes, and answers queued syncs. */
+  private runLeaderWork(): void {
+    if (this.leaderWork.length === 0) return;
+    const work = this.leaderWork;
+    this.leaderWork = [];
+    if (this.peer.role !== Role.LEADING || !this.peer.serving) {
+      for (const item of work) if (item.kind === 'write') item.origin?.close('leader is not serving');
+      return;
+    }
+    const timeMs = BigInt(Date.now());
+    for (const item of work) {
+      if (item.kind === 'sync-local') {
+        this.server.waitForApplied(this.peer.log.lastZxid, item.callback);
+      } else if (item.kind === 'sync-forwarded') {
+        const { id } = this.peer.config;
+        this.transport.send({
+          kind: 'sync-reply',
+          from: id,
+          to: item.from,
+          token: item.token,
+          zxid: this.peer.log.lastZxid,
+        });
+      } else {
+        this.propose(item, timeMs);
+      }
+    }
+  }
+
+  private propose(item: LeaderWork & { kind: 'write' }, timeMs: bigint): void {
+    const zxid = this.nextZxid();
+    if (item.write.type === OpCode.closeSession)
+      this.server.sessions.setSessionClosing(item.context.sessionId);
+    const entry = this.server.db.prepare(item.write, item.context, zxid, timeMs);
+    this.txnWriter.reset();
+    encodeTxnEntry(this.txnWriter, entry);
+    let proposed: bigint;
+    try {
+      proposed = this.peer.propose(this.txnWriter.finish());
+    } catch (error) {
+      // Out of zxids in this epoch: the peer abdicated; the client retries with the next leader.
+      this.server.logger.warn(`proposal dropped: ${String(error)}`);
+      item.origin?.close('proposal dropped');
+      return;
+    }
+    assert(proposed === zxid, 'the txn was prepared for the zxid it was proposed under');
+    if (item.onApplied !== undefined) this.repliesByZxid.set(zxid, item.onApplied);
+  }
+
+  /**
+   * The zxid the next proposal gets: the leader's counter restarts at 1 in each epoch.
+   * (`Peer.nextZxid` answers lastZxid + 1 even when the log's last txn is of an older epoch,
+   * so it is computed here from the epoch the peer leads.)
+   */
+  private nextZxid(): bigint {
+    const epoch = this.peer.leaderEpoch;
+    assert(this.peer.nextZxid !== undefined && epoch !== undefined, 'a serving leader has a next zxid');
+    const last = this.peer.log.lastZxid;
+    return epochOf(last) === epoch ? last + 1n : makeZxid(epoch, 1);
+  }
+
+  /** A serving learner hands queued writes and syncs to its leader. */
+  private runForwards(): void {
+    if (this.forwards.length === 0) return;
+    const forwards = this.forwards;
+    this.forwards = [];
+    const learning = this.peer.role === Role.FOLLOWING || this.peer.role === Role.OBSERVING;
+    for (const item of forwards) {
+      if (!learning || !this.peer.serving) {
+        item.origin?.close('server is not serving');
+        continue;
+      }
+      this.peer.forward(item.data);
+    }
+  }
+
+  /** Reacts to role and leader changes: serving starts, or stops and drops clients. */
+  private noteRole(): void {
+    const { role, leader, serving } = this.peer;
+    const key = `${role}/${leader}/${serving}`;
+    if (key === this.roleKey) return;
+    this.roleKey = key;
+    this.server.logger.info(
+      `${roleName(role)}${leader === undefined ? '' : ` (leader ${leader})`}${serving ? ', serving' : ''}`,
+    );
+    if (this.wasServing && (!serving || leader !== this.servedLeader)) this.loseService();
+    if (serving && !this.wasServing) {
+      // A new term: every session gets a full timeout from now at its (new) leader.
+      this.server.resetSessions();
+      this.servedLeader = leader;
+    }
+    this.wasServing = serving;
+  }
+
+  private loseService(): void {
+    this.server.db.discardPending();
+    for (const item of this.leaderWork) if (item.kind === 'write') item.origin?.close('leader changed');
+    for (const item of this.forwards) item.origin?.close('leader changed');
+    this.leaderWork = [];
+    this.forwards = [];
+    this.repliesByZxid.clear();
+    this.repliesByRequest.clear();
+    this.syncs.clear();
+    this.servedLeader = undefined;
+    // Apache's learner and leader shut their client side down on a role change: clients
+    // reconnect to a serving member and retry what was pending.
+    for (const connection of [...this.server.connections]) connection.close('server stopped serving');
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    this.server.logger.error(
+      `quorum runtime stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    void this.server.abort();
+  }
+}
+
+function requestKey(sessionId: bigint, cxid: number): string {
+  return `${sessionId}:${cxid}`;
+}

@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestingCluster } from '../../../server/testing/testing-cluster';
+import { Role } from '../../../server/zab/role';
+import type { ZooKitClient } from '../../../src/client/client';
+import { clientOn, others } from './support';
+
+describe('ensemble: election and replication (N=3)', () => {
+  let cluster: TestingCluster | undefined;
+  const clients: ZooKitClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await cluster?.close();
+    cluster = undefined;
+  });
+
+  it('elects exactly one leader; the others follow it and serve', async () => {
+    cluster = await TestingCluster.start({ servers: 3 });
+    const leader = await cluster.leader();
+    await cluster.waitServing();
+    expect(cluster.role(leader)).toBe(Role.LEADING);
+    for (const id of others(cluster, leader)) expect(cluster.role(id)).toBe(Role.FOLLOWING);
+    for (const id of cluster.ids)
+      expect(cluster.instance(id)?.pipeline.mode).toBe(id === leader ? 'leader' : 'follower');
+  }, 30_000);
+
+  it('a write through a follower is readable on every member after sync', async () => {
+    cluster = await TestingCluster.start({ servers: 3 });
+    const leader = await cluster.leader();
+    await cluster.waitServing();
+    const follower = others(cluster, leader)[0] as number;
+    const { client: writer } = await clientOn(cluster, [follower]);
+    clients.push(writer);
+    expect(await writer.create('/via-follower', 'hello')).toBe('/via-follower');
+    const stat = await writer.setData('/via-follower', 'again');
+    expect(stat.version).toBe(1);
+    for (const id of cluster.ids) {
+      const { client } = await clientOn(cluster, [id]);
+      clients.push(client);
+      await client.sync('/via-follower');
+      const { data, stat: read } = await client.getData('/via-follower');
+      expect(data?.toString()).toBe('again');
+      expect(read.mzxid).toBe(stat.mzxid);
+      expect(read.version).toBe(1);
+    }
+  }, 30_000);
+});
