@@ -111,10 +111,13 @@ function buildPipeline(
   // (a learner further behind then gets SNAP, as with Apache's committed-log window).
   server.storage.setSnapshotSource(() => {
     const snapshot = server.db.snapshot();
-    void server.storage.snapshotIdle().then(async () => {
-      if ((await server.storage.snapshots.list()).includes(snapshot.zxid))
-        built.compactThrough(snapshot.zxid);
-    });
+    // Storage marks the snapshot as being written right after this source returns.
+    void Promise.resolve()
+      .then(() => server.storage.snapshotIdle())
+      .then(async () => {
+        if ((await server.storage.snapshots.list()).includes(snapshot.zxid))
+          built.compactThrough(snapshot.zxid);
+      });
     return snapshot;
   });
   return built;
