@@ -138,6 +138,11 @@ export class DataTree {
   private addChildName(parentPath: string, name: string): void {
     const parent = this.slotOf(parentPath);
     assert(parent !== undefined, `parent ${parentPath} exists`);
+    this.addChildNameAt(parent, name);
+  }
+
+  /** Adds `name` to the children of the node at slot `parent` (when the caller already holds the slot). */
+  private addChildNameAt(parent: number, name: string): void {
     let children = this.columns.children[parent];
     if (children === undefined) {
       children = new Set();
@@ -312,7 +317,7 @@ export class DataTree {
     this.advanceParent(parent, parentCVersion, zxid);
     const slot = this.columns.allocate(createStat(zxid, time, ephemeralOwner), aclKey, data);
     this.slots.set(path, slot);
-    this.addChildName(parentPath, name);
+    this.addChildNameAt(parent, name);
     this.dataBytes += path.length + (data?.length ?? 0);
     this.track(path, ephemeralOwner);
     triggers.push({ type: EventType.NodeCreated, path, zxid, acl: this.aclCache.get(aclKey) });

@@ -71,7 +71,9 @@ export function* encodeSnapshot(
   for (const [key, acl] of acls) writer.long(BigInt(key)).vector(acl, encodeAcl);
   // Depth-first pre-order with an explicit stack of child iterators (bounded by tree depth).
   const stack: Array<{ path: string; names: Iterator<string> }> = [];
-  writeNode(writer, tree, '/', emittedKeys);
+  const root = tree.storedNode('/');
+  assert(root !== undefined, 'the root exists');
+  writeNode(writer, '/', root, emittedKeys);
   stack.push({ path: '/', names: tree.childSet('/')[Symbol.iterator]() });
   for (let guard = 0; stack.length > 0; guard++) {
     assert(guard <= 4 * tree.nodeCount + 16 * CHUNK_BYTES, 'snapshot walk is bounded');
@@ -85,7 +87,7 @@ export function* encodeSnapshot(
     const stored = tree.storedNode(path);
     // Gone since the walk started, or created after the start zxid: the replay handles it.
     if (stored === undefined || stored.stat.czxid > startZxid) continue;
-    writeNode(writer, tree, path, emittedKeys);
+    writeNode(writer, path, stored, emittedKeys);
     stack.push({ path, names: tree.childSet(path)[Symbol.iterator]() });
     if (writer.length >= CHUNK_BYTES) {
       yield writer.finish();
@@ -96,9 +98,13 @@ export function* encodeSnapshot(
   yield writer.finish();
 }
 
-function writeNode(writer: Writer, tree: DataTree, path: string, emittedKeys: ReadonlySet<number>): void {
-  const stored = tree.storedNode(path);
-  assert(stored !== undefined, `snapshot node ${path} exists`);
+/** One node record; `stored` is what the walk just looked up (one lookup and one copy per node, not two). */
+function writeNode(
+  writer: Writer,
+  path: string,
+  stored: { stat: StatPersisted; data: Buffer | null; aclKey: number },
+  emittedKeys: ReadonlySet<number>,
+): void {
   // An ACL list made after the ACL section was written: a later setACL txn in the replay
   // restores it, so the node carries the open ACL until then.
   const aclKey =
