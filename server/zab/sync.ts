@@ -12,7 +12,8 @@
  * of its last txn (it was synced by that leader and then took its proposals in order). So
  * a zxid both logs hold means equal logs up to it, and when our previous entry below the
  * learner's last txn is of the same epoch, both logs agree up to that entry. Across epochs
- * nothing is provable, so SNAP (ZooKeeper does the same).
+ * nothing is provable, so SNAP (ZooKeeper does the same) — except back to zxid 0, the empty
+ * history every log starts with.
  */
 import { assert } from '../../src/util/assert';
 import { epochOf } from './zxid';
@@ -45,5 +46,8 @@ export function chooseSync(log: SyncLogView, peerLastZxid: bigint): SyncPlan {
   if (log.has(peerLastZxid)) return { kind: 'diff', zxid: peerLastZxid };
   const previous = log.previousZxid(peerLastZxid);
   assert(previous < peerLastZxid, 'the previous entry lies below the peer zxid');
-  return epochOf(previous) === epochOf(peerLastZxid) ? { kind: 'trunc', zxid: previous } : { kind: 'snap' };
+  // The empty history (zxid 0, when our log starts there) is a prefix of every log.
+  if (epochOf(previous) === epochOf(peerLastZxid) || previous === 0n)
+    return { kind: 'trunc', zxid: previous };
+  return { kind: 'snap' };
 }

@@ -39,6 +39,11 @@ export class InteractionEnv {
     tick: (command) => this.tick(command),
     propose: (command) => this.propose(command),
     forward: (command) => this.forward(command),
+    touch: (command) =>
+      this.peer(numberArg(command, 'id')).touchSession({
+        sessionId: BigInt(command.args.get('session') ?? '0'),
+        timeoutMs: Number(command.args.get('timeout') ?? '30000'),
+      }),
     deliver: (command) => this.deliver(command, true),
     drop: (command) => this.deliver(command, false),
     'process-ready': (command) => this.processReady(numberArg(command, 'id')),
@@ -198,6 +203,11 @@ export class InteractionEnv {
         this.output.push(
           `  persist epochs accepted=${ready.hardState.acceptedEpoch} current=${ready.hardState.currentEpoch}`,
         );
+      }
+      for (const request of ready.requests)
+        this.output.push(`  request from ${request.from} "${request.data}"`);
+      for (const touch of ready.sessionTouches) {
+        this.output.push(`  session touched 0x${touch.sessionId.toString(16)} timeout=${touch.timeoutMs}ms`);
       }
       return ready;
     };

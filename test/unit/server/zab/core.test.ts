@@ -85,6 +85,12 @@ describe('zab: sync choice (LearnerHandler.syncFollower)', () => {
     const compacted = new ZabLog(makeZxid(2, 1), [entry(3, 1)]);
     expect(chooseSync(compacted, makeZxid(1, 2))).toEqual({ kind: 'snap' });
   });
+  it('truncates back to the empty history when nothing else is shared', () => {
+    const fromEmpty = new ZabLog(0n, [entry(2, 1)]);
+    expect(chooseSync(fromEmpty, makeZxid(1, 1))).toEqual({ kind: 'trunc', zxid: 0n });
+    const compacted = new ZabLog(makeZxid(2, 1), [entry(2, 2)]);
+    expect(chooseSync(compacted, makeZxid(1, 1))).toEqual({ kind: 'snap' });
+  });
 });
 
 describe('zab: roles', () => {
