@@ -1,10 +1,12 @@
 /**
- * `zookit server`: runs the bundled server in the foreground until SIGTERM/SIGINT.
+ * `zookit server`: runs the bundled server in the foreground until SIGTERM/SIGINT — standalone,
+ * or as a ZAB ensemble member when zoo.cfg has `server.N=host:quorumPort:electionPort` lines.
  * Flags override a zoo.cfg given with `--config`; without one, the defaults are
  * 127.0.0.1:2181-style flags plus Apache's defaults.
  */
 import { cliConfigOverrides, parseServerArgs } from '../cli-args';
 import { ConfigError, configFromOptions, loadConfigFile, type ServerConfig } from '../config';
+import { startEnsembleMember } from '../quorum/quorum-mode';
 import { type ServerLogger, ZooKeeperServer } from '../runtime/zookeeper-server';
 
 const consoleLogger: ServerLogger = {
@@ -41,13 +43,16 @@ export async function serverCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  if (config.servers.length > 1) {
-    process.stderr.write(
-      'zookit server: server.N lines need ensemble mode, which this build does not run yet\n',
+  // server.N lines with two or more participants (or standaloneEnabled=false): a ZAB member.
+  const server = config.distributed
+    ? await startEnsembleMember({ config, logger: consoleLogger })
+    : await ZooKeeperServer.start({ config, logger: consoleLogger });
+  if (config.distributed) {
+    const own = config.servers.find((spec) => spec.id === config.serverId);
+    consoleLogger.info(
+      `ensemble member ${config.serverId} (${config.peerType}) of ${config.servers.length}, peers on ${own?.host}:${own?.quorumPort}:${own?.electionPort}`,
     );
-    return 2;
   }
-  const server = await ZooKeeperServer.start({ config, logger: consoleLogger });
   consoleLogger.info(`data dir: ${config.dataDir ?? '(in memory)'}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

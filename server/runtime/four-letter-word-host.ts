@@ -34,7 +34,8 @@ export class FourLetterWords implements ServerIntrospection {
   }
 
   isRunning(): boolean {
-    return this.server.isRunning;
+    // An ensemble member that is electing or syncing is "not currently serving requests".
+    return this.server.isRunning && this.server.pipeline.serving;
   }
 
   version(): string {
