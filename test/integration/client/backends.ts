@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
+import { TestingCluster } from '../../../server/testing/testing-cluster';
 import { TestingServer } from '../../../server/testing/testing-server';
 import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ClientOptions } from '../../../src/types';
@@ -67,8 +68,47 @@ export const bundledBackend: Backend = {
   },
 };
 
+/**
+ * zookit's server as a 3-member ensemble in process; the client talks to one follower only,
+ * so every write is forwarded to the leader and every reply comes after the follower applied
+ * the commit. `restart()` restarts that follower (it rejoins by DIFF).
+ */
+export const ensembleBackend: Backend = {
+  name: 'zookit-ensemble',
+  describe,
+  async start(options = {}) {
+    const cluster = await TestingCluster.start({
+      servers: 3,
+      tickTimeMs: options.tickTime ?? 2000,
+      serverOptions: {
+        extendedTypesEnabled: true,
+        ...(options.minSessionTimeout !== undefined
+          ? { minSessionTimeoutMs: options.minSessionTimeout }
+          : {}),
+        ...(options.maxSessionTimeout !== undefined
+          ? { maxSessionTimeoutMs: options.maxSessionTimeout }
+          : {}),
+      },
+    });
+    const leader = await cluster.leader();
+    await cluster.waitServing();
+    const follower = cluster.ids.find((id) => id !== leader) as number;
+    const port = cluster.member(follower).clientPort;
+    return {
+      host: '127.0.0.1',
+      port,
+      connectString: `127.0.0.1:${port}`,
+      stop: () => cluster.close(),
+      restart: async () => {
+        await cluster.restart(follower);
+        await cluster.waitServing();
+      },
+    };
+  },
+};
+
 /** Every backend the client suite runs against. */
-export const backends: readonly Backend[] = [apacheBackend, bundledBackend];
+export const backends: readonly Backend[] = [apacheBackend, bundledBackend, ensembleBackend];
 
 /** `describe` once per backend, titled `title [name]`. */
 export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
