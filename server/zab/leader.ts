@@ -137,6 +137,7 @@ export class Leader {
       ackedZxid: 0n,
     };
     this.handlers.set(handler.id, handler);
+    assert(this.handlers.get(handler.id) === handler, 'one live handler per learner');
     if (this.phase === 'discovery') this.maybeChooseEpoch();
     else this.sendLeaderInfo(handler);
   }
@@ -149,6 +150,7 @@ export class Leader {
     let highest = this.core.acceptedEpoch;
     for (const handler of this.handlers.values()) highest = Math.max(highest, handler.acceptedEpoch);
     this.epoch = highest + 1;
+    assert(this.epoch > this.core.currentEpoch, 'a new epoch exceeds every epoch we held');
     // Persisted before any LEADERINFO leaves: a restarted leader never reuses the epoch.
     this.core.setAcceptedEpoch(this.epoch);
     this.enterPhase('epoch');
@@ -214,6 +216,7 @@ export class Leader {
     this.core.event(
       `sync learner ${handler.id} (last ${formatZxid(handler.peerLastZxid)}): ${plan.kind.toUpperCase()} ${formatZxid(from)}`,
     );
+    assert(from <= log.lastZxid, 'the sync point lies within our history');
     for (const entry of log.slice(from, log.lastZxid)) this.send(handler, { kind: 'proposal', entry });
     handler.syncedThrough = log.lastZxid;
     handler.phase = 'newleader';
@@ -310,6 +313,7 @@ export class Leader {
     const target = minZxid(quorumZxid, this.selfDurableZxid);
     const previous = this.core.committedZxid;
     if (target <= previous) return;
+    assert(target <= this.core.log.lastZxid, 'a quorum acknowledged only txns we proposed');
     this.core.commitThrough(target);
     const committed = this.core.log.slice(previous, target);
     for (const handler of this.handlers.values()) {

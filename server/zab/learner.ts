@@ -72,6 +72,7 @@ export class Learner {
       return;
     }
     this.inSequence++;
+    assert(this.inSequence === message.sequence + 1, 'the stream advanced by one packet');
     this.lastHeardTick = this.core.tickCount;
     const violation = this.dispatch(message);
     if (violation !== undefined) this.core.stepDown(violation);

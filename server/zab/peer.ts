@@ -309,6 +309,8 @@ export class Peer implements PeerCore {
   }
 
   private decide(vote: Vote): void {
+    assert(this.currentRole === Role.LOOKING, 'only an election decides a role');
+    assert(!this.election.isRunning, 'the election ended before the role starts');
     if (vote.leader === this.config.id) this.becomeLeading();
     else if (isVoter(this.config.membership, this.config.id)) this.becomeFollowing(vote.leader);
     else this.becomeObserving(vote.leader);
