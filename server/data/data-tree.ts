@@ -468,6 +468,29 @@ export class DataTree {
     this.track(normalized, stat.ephemeralOwner);
   }
 
+  /**
+   * Every node, parents before their children, as its path and stored fields read when the walk reaches it (for
+   * snapshots). This is the path table's insertion order: a child is only added while its parent exists, and a
+   * parent can only go after its children, so every live parent entry is older than its children's. The walk needs no
+   * path building or lookup per node, and tolerates changes between steps: removed nodes not yet reached are skipped,
+   * nodes added meanwhile come at the end.
+   */
+  *storedNodesParentFirst(): Generator<{
+    path: string;
+    stat: StatPersisted;
+    data: Buffer | null;
+    aclKey: number;
+  }> {
+    for (const [path, slot] of this.slots) {
+      yield {
+        path,
+        stat: this.columns.readStat(slot),
+        data: this.columns.readData(slot),
+        aclKey: this.columns.aclKey[slot] ?? OPEN_ACL_KEY,
+      };
+    }
+  }
+
   /** The stored stat, data and ACL key of a node, for snapshots and digests. */
   storedNode(path: string): { stat: StatPersisted; data: Buffer | null; aclKey: number } | undefined {
     const slot = this.slotOf(path);

@@ -123,16 +123,29 @@ export class PendingChanges {
   }
 }
 
-/** A copy of `node` with changes, for a new pending record. */
+/**
+ * A copy of `node` with changes, for a new pending record. Field by field rather than with object spreads: this runs
+ * for every prepared write, and the spreads of the stat were a visible share of PREP's time.
+ */
 export function changedNode(
   node: NodeRecord,
   changes: Partial<NodeRecord['stat']> & { numChildren?: number; acl?: readonly Acl[]; data?: Buffer | null },
 ): NodeRecord {
-  const { numChildren, acl, data, ...stat } = changes;
+  const stat = node.stat;
   return {
-    stat: { ...node.stat, ...stat },
-    acl: acl ?? node.acl,
-    data: data === undefined ? node.data : data,
-    numChildren: numChildren ?? node.numChildren,
+    stat: {
+      czxid: changes.czxid ?? stat.czxid,
+      mzxid: changes.mzxid ?? stat.mzxid,
+      ctime: changes.ctime ?? stat.ctime,
+      mtime: changes.mtime ?? stat.mtime,
+      version: changes.version ?? stat.version,
+      cversion: changes.cversion ?? stat.cversion,
+      aversion: changes.aversion ?? stat.aversion,
+      ephemeralOwner: changes.ephemeralOwner ?? stat.ephemeralOwner,
+      pzxid: changes.pzxid ?? stat.pzxid,
+    },
+    acl: changes.acl ?? node.acl,
+    data: changes.data === undefined ? node.data : changes.data,
+    numChildren: changes.numChildren ?? node.numChildren,
   };
 }

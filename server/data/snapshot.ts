@@ -1,6 +1,6 @@
 /**
  * The snapshot body in Apache's layout (protocol.md §14, after the FileHeader): sessions,
- * the ACL cache, then every node in pre-order (`{path, DataNode{data, aclKey,
+ * the ACL cache, then every node, parents before children (`{path, DataNode{data, aclKey,
  * StatPersisted}}`, the root under `""`), terminated by the path `"/"`. The storage layer
  * adds the file header, checksum and trailers around these bytes.
  *
@@ -69,26 +69,14 @@ export function* encodeSnapshot(
   const emittedKeys = new Set(acls.map(([key]) => key));
   writer.int(acls.length);
   for (const [key, acl] of acls) writer.long(BigInt(key)).vector(acl, encodeAcl);
-  // Depth-first pre-order with an explicit stack of child iterators (bounded by tree depth).
-  const stack: Array<{ path: string; names: Iterator<string> }> = [];
-  const root = tree.storedNode('/');
-  assert(root !== undefined, 'the root exists');
-  writeNode(writer, '/', root, emittedKeys);
-  stack.push({ path: '/', names: tree.childSet('/')[Symbol.iterator]() });
-  for (let guard = 0; stack.length > 0; guard++) {
-    assert(guard <= 4 * tree.nodeCount + 16 * CHUNK_BYTES, 'snapshot walk is bounded');
-    const top = stack[stack.length - 1] as { path: string; names: Iterator<string> };
-    const next = top.names.next();
-    if (next.done === true) {
-      stack.pop();
-      continue;
-    }
-    const path = top.path === '/' ? `/${next.value}` : `${top.path}/${next.value}`;
-    const stored = tree.storedNode(path);
-    // Gone since the walk started, or created after the start zxid: the replay handles it.
-    if (stored === undefined || stored.stat.czxid > startZxid) continue;
-    writeNode(writer, path, stored, emittedKeys);
-    stack.push({ path, names: tree.childSet(path)[Symbol.iterator]() });
+  // Parents before children (what the decoder, like Apache's, needs); see DataTree.storedNodesParentFirst.
+  let visited = 0;
+  for (const stored of tree.storedNodesParentFirst()) {
+    visited += 1;
+    assert(visited <= 4 * tree.nodeCount + 16 * CHUNK_BYTES, 'snapshot walk is bounded');
+    // Created after the start zxid: the replay creates it again.
+    if (stored.stat.czxid > startZxid) continue;
+    writeNode(writer, stored.path, stored, emittedKeys);
     if (writer.length >= CHUNK_BYTES) {
       yield writer.finish();
       writer.reset();

@@ -78,6 +78,28 @@ describe('snapshot', () => {
     expect(restored.tree.data('/box')).toBeNull();
   });
 
+  it('writes parents before children after a parent is deleted and made again, and restores from that', () => {
+    const harness = new Harness();
+    const a = new Connection(0x11n);
+    const remove = (path: string) =>
+      harness.write({ type: OpCode.delete, request: { path, version: -1 } }, a);
+    for (const path of ['/p', '/p/old', '/q', '/q/r']) harness.create(a, path);
+    remove('/p/old');
+    remove('/p');
+    for (const path of ['/p', '/p/new', '/p/new/deep', '/q/r/s']) harness.create(a, path);
+    const { zxid, chunks } = harness.db.snapshot();
+    const restored = ZooKeeperDatabase.restore<Connection>([...chunks], zxid);
+    expect(dump(restored.tree)).toEqual(dump(harness.db.tree));
+    expect(restored.tree.children('/p')).toEqual(['new']);
+    const order = [...harness.db.tree.storedNodesParentFirst()].map((node) => node.path);
+    for (const path of order.filter((path) => path !== '/')) {
+      const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+      expect(order.indexOf(parent)).toBeLessThan(order.indexOf(path));
+    }
+    // The new /p is listed after /q/r, its old place gone: parent-first is not path or creation-by-name order.
+    expect(order.slice(-4)).toEqual(['/p', '/p/new', '/p/new/deep', '/q/r/s']);
+  });
+
   it('decodes chunks split at every byte', () => {
     const harness = new Harness();
     populate(harness, 3);
