@@ -7,6 +7,9 @@
  * sources, so a sample checks the code as it is now, not a stale build. A line
  * `console.log(...); // text` promises that `text` is printed: those lines must appear in the
  * output in that order (`<...>` in the text matches anything, e.g. a uuid).
+ *
+ * Every TypeScript or JavaScript block must be marked: as a sample, or with `<!-- fragment -->`
+ * when it cannot run alone. An unmarked one fails, so a new example cannot skip being run.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +50,36 @@ function extractSamples(file: string, text: string): Sample[] {
     index = end;
   }
   return samples;
+}
+
+/** Languages of the code blocks that must be a sample or a marked fragment. */
+const scriptLanguages = new Set(['ts', 'typescript', 'tsx', 'js', 'javascript', 'jsx', 'mjs', 'cjs']);
+const blockMarker = /^<!-- (sample(: vitest)?|fragment) -->\s*$/;
+
+/** `file:line` of every ts/js block not marked as a sample or a fragment. */
+function unmarkedScriptBlocks(file: string, text: string): string[] {
+  const lines = text.split('\n');
+  const unmarked: string[] = [];
+  let previous = '';
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index] ?? '';
+    const fence = /^\s*(`{3,}|~{3,})\s*([\w+-]*)/.exec(line);
+    if (fence === null) {
+      if (line.trim() !== '') previous = line.trim();
+      continue;
+    }
+    const language = (fence[2] ?? '').toLowerCase();
+    if (scriptLanguages.has(language) && !blockMarker.test(previous)) unmarked.push(`${file}:${index + 1}`);
+    // Skip to the closing fence (same characters, at least as long) so its body is not scanned.
+    const opening = fence[1] ?? '```';
+    const isClosing = (candidate: string): boolean =>
+      candidate.startsWith(opening) && /^(`+|~+)$/.test(candidate) && candidate[0] === opening[0];
+    let end = index + 1;
+    while (end < lines.length && !isClosing((lines[end] ?? '').trim())) end += 1;
+    index = end;
+    previous = '';
+  }
+  return unmarked;
 }
 
 const packageEntries: Record<string, string> = {
@@ -97,9 +130,11 @@ function markdownFiles(): string[] {
   return [join(repositoryRoot, 'README.md'), ...docs];
 }
 
-const samples = markdownFiles().flatMap((file) =>
-  extractSamples(relative(repositoryRoot, file), readFileSync(file, 'utf8')),
-);
+const markdown = markdownFiles().map((file) => ({
+  file: relative(repositoryRoot, file),
+  text: readFileSync(file, 'utf8'),
+}));
+const samples = markdown.flatMap(({ file, text }) => extractSamples(file, text));
 // Inside the repository (so package imports of the samples resolve), removed afterwards.
 const scratch = join(repositoryRoot, 'test', 'integration', 'shell', `.samples-${process.pid}`);
 
@@ -129,6 +164,34 @@ function run(command: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
   });
 }
 
+/**
+ * Type-checks every sample with the project's compiler options, the package imports mapped
+ * to the sources; returns the diagnostics about the samples themselves (errors in files a
+ * sample imports belong to those files' own checks).
+ */
+async function typecheckSamples(): Promise<string[]> {
+  const directory = join(scratch, 'typecheck');
+  mkdirSync(directory, { recursive: true });
+  for (const sample of samples) {
+    const name = `${sample.file.replace(/[^\w.-]/g, '_')}-${sample.line}.ts`;
+    writeFileSync(join(directory, name), sample.code);
+  }
+  const paths = Object.fromEntries(
+    Object.entries(packageEntries).map(([name, entry]) => [name, [join(repositoryRoot, entry)]]),
+  );
+  const config = {
+    extends: join(repositoryRoot, 'tsconfig.json'),
+    compilerOptions: { paths },
+    include: ['*.ts'],
+  };
+  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify(config));
+  const compiler = join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = await run([compiler, '-p', join(directory, 'tsconfig.json'), '--pretty', 'false'], {});
+  const prefix = relative(repositoryRoot, directory);
+  // Configuration errors (`error TS…` with no file) would silently check nothing: report them too.
+  return result.output.split('\n').filter((line) => line.startsWith(prefix) || line.startsWith('error TS'));
+}
+
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -140,6 +203,50 @@ describe('docs samples', () => {
     expect(files).toContain('docs/client.md');
     expect(files).toContain('docs/getting-started.md');
     expect(samples.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('finds every ts/js block marked as a sample or a fragment', () => {
+    expect(markdown.flatMap(({ file, text }) => unmarkedScriptBlocks(file, text))).toEqual([]);
+    expect(samples.map((sample) => sample.file)).toContain('docs/testing.md');
+    expect(samples.map((sample) => sample.file)).toContain('docs/recipes.md');
+  });
+
+  it(
+    'type-checks every sample',
+    async () => {
+      expect(await typecheckSamples()).toEqual([]);
+    },
+    sampleTimeoutMs + 15_000,
+  );
+
+  it('reports an unmarked ts/js block, not a marked one or another language', () => {
+    const text = [
+      '```ts',
+      'a();',
+      '```', // 1: unmarked
+      '<!-- sample -->',
+      '',
+      '```ts',
+      'b();',
+      '```',
+      '<!-- fragment -->',
+      '```typescript',
+      'c();',
+      '```',
+      '```sh',
+      '```ts inside a shell block',
+      '```',
+      'prose',
+      '```js',
+      'd();',
+      '```', // 17: unmarked
+      '<!-- sample -->',
+      'prose between',
+      '```ts',
+      'e();',
+      '```', // 22: marker not right before
+    ].join('\n');
+    expect(unmarkedScriptBlocks('z.md', text)).toEqual(['z.md:1', 'z.md:17', 'z.md:22']);
   });
 
   it('checks the output a sample promises, in order, with <...> wildcards', () => {
