@@ -20,9 +20,9 @@ export const clientLimits = {
   /** Bytes encoded before a write is flushed without waiting for the end of the turn. */
   flushBytesThreshold: 64 * 1024,
   /**
-   * Written requests awaiting replies at or above which an end-of-turn write waits for the
-   * replies to drain below this count (fewer, larger writes under pipelined load; a shallow
-   * pipeline is written at once).
+   * Written requests awaiting replies below which an end-of-turn write is never deferred.
+   * From this depth on, new requests wait while the server has more queued than they are
+   * (fewer, larger writes under pipelined load; a shallow pipeline is written at once).
    */
   flushDeferAwaitingMin: 32,
   /** Requests that may wait for a connection before new ones fail fast. */

@@ -237,10 +237,14 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** A node's data and Stat. `watch: true` adds `watchEvent`, the promise of the next change. */
   getData(path: string, options: ReadOptions & { watch: true }): Promise<DataResult & Watched>;
   getData(path: string, options?: ReadOptions<false | WatchCallback>): Promise<DataResult>;
-  async getData(path: string, options: ReadOptions = {}): Promise<DataResult | (DataResult & Watched)> {
-    validatePath(path);
+  getData(path: string, options: ReadOptions = {}): Promise<DataResult | (DataResult & Watched)> {
+    try {
+      validatePath(path);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { watcher, watched } = watchTarget(options.watch);
-    const result = await this.ops.retrying(() => {
+    const result = this.ops.retrying(() => {
       const serverPath = this.session.toServerPath(path);
       const onReply = this.ops.registerOn(path, watcher, 'data', undefined);
       return this.ops.call(
@@ -252,7 +256,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
         onReply,
       );
     }, options.signal);
-    return watched === undefined ? result : { ...result, watchEvent: watched };
+    // Hot path: a plain read hands back the request's own promise chain.
+    if (watched === undefined) return result;
+    return result.then((value) => ({ ...value, watchEvent: watched }));
   }
 
   /** A node's Stat, or `null` when it does not exist. A watch is left either way. */

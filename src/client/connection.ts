@@ -42,13 +42,20 @@ export function nextXid(xid: number): number {
 
 /**
  * Whether the end-of-turn write goes now (`write`) or waits for replies (`defer`), given the
- * written requests still awaiting replies. A shallow pipeline (below `deferAwaitingMin`,
- * which includes a single outstanding request) is never delayed.
+ * written requests still awaiting replies and the requests encoded but not yet written. It
+ * defers only while the server still has more queued than would be written (so it never
+ * runs dry: the batch leaves when half the pipeline is answered) and at least
+ * `deferAwaitingMin` replies are awaited (a shallow pipeline, a single request included,
+ * is never delayed).
  */
-export function flushDecision(awaiting: number, deferAwaitingMin: number): 'write' | 'defer' {
-  assert(awaiting >= 0, 'awaited replies are counted from zero');
+export function flushDecision(
+  awaiting: number,
+  unflushed: number,
+  deferAwaitingMin: number,
+): 'write' | 'defer' {
+  assert(awaiting >= 0 && unflushed >= 0, 'requests are counted from zero');
   assert(deferAwaitingMin >= 1, 'the deferral minimum is positive');
-  return awaiting >= deferAwaitingMin ? 'defer' : 'write';
+  return awaiting >= deferAwaitingMin && unflushed < awaiting ? 'defer' : 'write';
 }
 
 /** Encodes a request body; static per op, so requests carry no closures. */
@@ -331,17 +338,17 @@ export class Connection {
   }
 
   /**
-   * The end-of-turn write, unless the pipeline is deep: while at least
-   * `flushDeferAwaitingMin` written requests await replies, the server has work queued and
-   * the new requests would be answered after those anyway (replies are FIFO per session),
-   * so they wait for the replies to drain below the minimum and leave in one larger write.
-   * Under pipelined load this trades one write per read for one per many reads: the
-   * syscalls, not the encoding, are most of a request's CPU cost.
+   * The end-of-turn write, unless the pipeline is deep (see {@link flushDecision}): while
+   * the server has more requests queued than are waiting here, the new ones would be
+   * answered after those anyway (replies are FIFO per session), so they wait for more
+   * replies and leave in one larger write. Under pipelined load this trades one write per
+   * read for one per many reads: the syscalls, not the encoding, are most of a request's
+   * CPU cost.
    */
   private endOfTurn(): void {
     this.flushScheduled = false;
     if (this.writer.length === 0) return;
-    if (flushDecision(this.awaitingCount, this.flushDeferAwaitingMin) === 'defer') {
+    if (flushDecision(this.awaitingCount, this.unflushedRequests, this.flushDeferAwaitingMin) === 'defer') {
       this.flushDeferred = true;
       return;
     }
@@ -399,7 +406,10 @@ export class Connection {
       throw new ProtocolError('bad-value', `xid out of order: got ${xid}, expected ${expected}`);
     }
     if (zxid > 0n) this.listener.zxidSeen(zxid);
-    if (this.flushDeferred && flushDecision(this.awaitingCount, this.flushDeferAwaitingMin) === 'write') {
+    if (
+      this.flushDeferred &&
+      flushDecision(this.awaitingCount, this.unflushedRequests, this.flushDeferAwaitingMin) === 'write'
+    ) {
       this.flushDeferred = false;
       this.scheduleFlush();
     }

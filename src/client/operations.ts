@@ -208,28 +208,40 @@ export class OperationRunner {
    * Runs `operation` (0-based attempt) with the retry policy. The first attempt runs
    * directly; p-retry's machinery is entered only after a retryable failure, which is then
    * handed to `withRetry` as its first attempt so the policy sees the right counts.
+   * Hot path: not an async function, so a first attempt that succeeds costs one `then`.
    */
-  async retrying<T>(operation: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+  retrying<T>(operation: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new AbortError({ cause: signal.reason }));
+    let first: Promise<T>;
     try {
-      return await operation(0);
+      first = operation(0);
     } catch (error) {
-      if (!this.isRetryable(error)) throw error;
-      // A session that closed itself (auth failure) explains a connection loss better.
-      if (this.session.closed) throw this.explainFailure(error);
-      try {
-        return await withRetry(
-          this.retryPolicy,
-          (attempt) => (attempt === 1 ? Promise.reject(error) : operation(attempt - 1)),
-          {
-            isRetryable: this.isRetryable,
-            ...(signal === undefined ? {} : { signal }),
-          },
-        );
-      } catch (final) {
-        if (signal?.aborted) throw new AbortError({ cause: signal.reason });
-        throw this.explainFailure(final);
-      }
+      return Promise.reject(error);
+    }
+    return first.then(undefined, (error: unknown) => this.retryAfter(error, operation, signal));
+  }
+
+  /** The retries after a failed first attempt. */
+  private async retryAfter<T>(
+    error: unknown,
+    operation: (attempt: number) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    if (!this.isRetryable(error)) throw error;
+    // A session that closed itself (auth failure) explains a connection loss better.
+    if (this.session.closed) throw this.explainFailure(error);
+    try {
+      return await withRetry(
+        this.retryPolicy,
+        (attempt) => (attempt === 1 ? Promise.reject(error) : operation(attempt - 1)),
+        {
+          isRetryable: this.isRetryable,
+          ...(signal === undefined ? {} : { signal }),
+        },
+      );
+    } catch (final) {
+      if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+      throw this.explainFailure(final);
     }
   }
 
@@ -306,13 +318,16 @@ export function readChildren(reader: Reader): string[] {
   return records.decodeGetChildrenResponse(reader).children;
 }
 
+/** The common case, shared: reads without a watch allocate nothing for it. */
+const NO_WATCH = Object.freeze({ watcher: undefined, watched: undefined });
+
 /** A read's watch option as a callback, plus the promise returned for `watch: true`. */
 export function watchTarget(watch: ReadOptions['watch']): {
   watcher: WatchCallback | undefined;
   watched: Promise<WatchEvent> | undefined;
 } {
   if (typeof watch === 'function') return { watcher: watch, watched: undefined };
-  if (watch !== true) return { watcher: undefined, watched: undefined };
+  if (watch !== true) return NO_WATCH;
   let watcher: WatchCallback = () => {};
   const watched = new Promise<WatchEvent>((resolve) => {
     watcher = resolve;

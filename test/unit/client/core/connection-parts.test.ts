@@ -30,17 +30,23 @@ describe('RequestQueue', () => {
 });
 
 describe('flushDecision', () => {
-  it('writes at once while fewer than the minimum await replies, defers from the minimum on', () => {
-    expect(flushDecision(0, 32)).toBe('write');
-    expect(flushDecision(31, 32)).toBe('write');
-    expect(flushDecision(32, 32)).toBe('defer');
-    expect(flushDecision(500, 32)).toBe('defer');
-    expect(flushDecision(0, 1)).toBe('write');
-    expect(flushDecision(1, 1)).toBe('defer');
+  it('never defers a shallow pipeline', () => {
+    expect(flushDecision(0, 1, 32)).toBe('write');
+    expect(flushDecision(31, 1, 32)).toBe('write');
+    expect(flushDecision(0, 1, 1)).toBe('write');
+  });
+
+  it('defers a deep one while the server has more queued than would be written', () => {
+    expect(flushDecision(32, 1, 32)).toBe('defer');
+    expect(flushDecision(200, 56, 32)).toBe('defer');
+    expect(flushDecision(129, 127, 32)).toBe('defer');
+    expect(flushDecision(128, 128, 32)).toBe('write');
+    expect(flushDecision(100, 156, 32)).toBe('write');
   });
 
   it('rejects impossible inputs (a bug, not input)', () => {
-    expect(() => flushDecision(-1, 32)).toThrow('awaited replies are counted from zero');
-    expect(() => flushDecision(0, 0)).toThrow('the deferral minimum is positive');
+    expect(() => flushDecision(-1, 0, 32)).toThrow('requests are counted from zero');
+    expect(() => flushDecision(0, -1, 32)).toThrow('requests are counted from zero');
+    expect(() => flushDecision(0, 0, 0)).toThrow('the deferral minimum is positive');
   });
 });
