@@ -93,6 +93,7 @@ export class QuorumPipeline implements TxnPipeline {
   private readonly repliesByRequest = new Map<string, AppliedCallback>();
   private readonly syncs = new Map<number, () => void>();
   private nextSyncToken = 1;
+  private readonly heldLearnerInfos = new Map<number, { message: ZabMessage; tick: number }>();
   private compactTo: bigint | undefined;
   private pumping = false;
   private stopped = false;
@@ -283,8 +284,12 @@ export class QuorumPipeline implements TxnPipeline {
   private feedInputs(): void {
     const inbox = this.inbox;
     this.inbox = [];
-    for (const message of inbox) this.peer.step(message as ZabMessage);
+    for (const message of inbox) {
+      if (this.holdLearnerInfo(message)) continue;
+      this.peer.step(message as ZabMessage);
+    }
     for (; this.ticksDue > 0; this.ticksDue--) this.peer.tick();
+    this.releaseLearnerInfos();
     this.noteRole();
     const compactTo = this.compactTo;
     if (compactTo !== undefined && compactTo > this.peer.log.baseZxid && compactTo <= this.peer.appliedZxid) {
@@ -293,6 +298,29 @@ export class QuorumPipeline implements TxnPipeline {
     }
     this.runLeaderWork();
     this.runForwards();
+  }
+
+  /**
+   * A learner may decide on us before we decide to lead; it introduces itself once. Apache's
+   * learner keeps connecting until the leader accepts (its TCP connection waits), so a
+   * FOLLOWERINFO/OBSERVERINFO that reaches us while LOOKING waits here until we lead —
+   * or is dropped when we follow someone else or it is older than initLimit.
+   */
+  private holdLearnerInfo(message: PeerMessage): boolean {
+    if (message.kind !== 'followerinfo' && message.kind !== 'observerinfo') return false;
+    if (this.peer.role !== Role.LOOKING) return false;
+    this.heldLearnerInfos.set(message.from, { message, tick: this.peer.tickCount });
+    return true;
+  }
+
+  private releaseLearnerInfos(): void {
+    if (this.heldLearnerInfos.size === 0 || this.peer.role === Role.LOOKING) return;
+    const held = [...this.heldLearnerInfos.values()];
+    this.heldLearnerInfos.clear();
+    if (this.peer.role !== Role.LEADING) return;
+    for (const { message, tick } of held) {
+      if (this.peer.tickCount - tick <= this.peer.config.initLimit) this.peer.step(message);
+    }
   }
 
   private async processReady(ready: Ready): Promise<void> {
