@@ -26,17 +26,26 @@ const CHUNK_BYTES = 64 * 1024;
 /** Path that ends the node list (no node can be named `/` in the list: the root is `""`). */
 const END_OF_NODES = '/';
 
+/** Bytes of a StatPersisted: six longs and three ints. */
+const STAT_PERSISTED_BYTES = 6 * 8 + 3 * 4;
+const statScratch = new Uint8Array(STAT_PERSISTED_BYTES);
+const statView = new DataView(statScratch.buffer);
+
+/**
+ * Writes the stat through a DataView scratch and one raw copy: per node in a snapshot of millions, and DataView's
+ * 64-bit stores are far cheaper than six range-checked Buffer.writeBigInt64BE calls.
+ */
 function writeStatPersisted(writer: Writer, stat: StatPersisted): void {
-  writer
-    .long(stat.czxid)
-    .long(stat.mzxid)
-    .long(stat.ctime)
-    .long(stat.mtime)
-    .int(stat.version)
-    .int(stat.cversion)
-    .int(stat.aversion)
-    .long(stat.ephemeralOwner)
-    .long(stat.pzxid);
+  statView.setBigInt64(0, stat.czxid);
+  statView.setBigInt64(8, stat.mzxid);
+  statView.setBigInt64(16, stat.ctime);
+  statView.setBigInt64(24, stat.mtime);
+  statView.setInt32(32, stat.version);
+  statView.setInt32(36, stat.cversion);
+  statView.setInt32(40, stat.aversion);
+  statView.setBigInt64(44, stat.ephemeralOwner);
+  statView.setBigInt64(52, stat.pzxid);
+  writer.raw(statScratch);
 }
 
 function readStatPersisted(reader: Reader): StatPersisted {
