@@ -36,6 +36,13 @@ export interface LockDriver {
   sort(children: readonly string[]): string[];
   /** Acquired, or which node to watch; throws `OwnNodeMissingError` when ours is gone. */
   decide(sortedChildren: readonly string[], ourNodeName: string): LockDecision;
+  /**
+   * True for one-holder locks (the mutex, the write lock): when the node we watch is the
+   * head of the sorted queue and it is deleted, we are the head. Nothing can sort before us
+   * later (sequence numbers only grow), so the lock is ours without reading the children
+   * again: the handoff costs the holder's delete and one notification, no more.
+   */
+  readonly headHandoff?: boolean;
 }
 
 /** Times a lost node is replaced within one `acquire` before giving up. */
@@ -128,8 +135,10 @@ export class LockInternals {
     for (let round = 0; round < DECISION_ROUNDS_MAX; round++) {
       throwIfAborted(signal);
       let decision: LockDecision;
+      let sorted: string[];
       try {
-        decision = this.options.driver.decide(await this.sortedChildren(), ourName);
+        sorted = await this.sortedChildren();
+        decision = this.options.driver.decide(sorted, ourName);
       } catch (error) {
         if (error instanceof OwnNodeMissingError) return 'missing';
         throw error;
@@ -139,14 +148,19 @@ export class LockInternals {
         // session would be on its way out and cannot hold anything.
         return node.stat.ephemeralOwner === this.options.client.sessionId ? 'acquired' : 'missing';
       }
+      const watchingHead = this.options.driver.headHandoff === true && sorted[0] === decision.watch;
       const reconnected = nextReconnect(this.options.client);
       try {
         const watched = await this.watchNode(`${this.options.basePath}/${decision.watch}`);
         if (watched === undefined) continue; // the predecessor went away before we could watch it
         // A reconnect wakes us too: if the session changed meanwhile, the watch may belong to
         // the new session while our node died with the old one, and only a new look tells.
-        const woken = Promise.race([watched.fired, reconnected.promise]);
-        if ((await waitFor(woken, deadline, signal)) === 'timeout') return 'timeout';
+        const woken = Promise.race([watched.fired, reconnected.promise.then(() => 'reconnected' as const)]);
+        const outcome = await waitFor(woken, deadline, signal);
+        if (outcome === 'timeout') return 'timeout';
+        if (watchingHead && outcome !== 'reconnected' && outcome.type === 'NodeDeleted') {
+          if (node.stat.ephemeralOwner === this.options.client.sessionId) return 'acquired';
+        }
       } finally {
         reconnected.dispose();
       }

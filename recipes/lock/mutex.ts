@@ -48,6 +48,7 @@ export const mutexDriver: LockDriver = {
   lockName: LockNames.mutex,
   sort: (children) => sortLockChildren(children, LockNames.mutex),
   decide: (sortedChildren, ourNodeName) => lockDecision(sortedChildren, ourNodeName, 1),
+  headHandoff: true,
 };
 
 /** A re-entrant lock with any driver (the mutex, and both sides of the read/write lock). */

@@ -31,7 +31,12 @@ export class InterProcessReadWriteLock {
 
   constructor(client: ZooKitClient, path: string, options: LockOptions = {}) {
     const sort = (children: readonly string[]): string[] => sortChildren(children, readWriteSortKey);
-    const writeDriver: LockDriver = { lockName: LockNames.write, sort, decide: writeLockDecision };
+    const writeDriver: LockDriver = {
+      lockName: LockNames.write,
+      sort,
+      decide: writeLockDecision,
+      headHandoff: true,
+    };
     this.writeMutex = new ReentrantLock(client, path, writeDriver, options);
     const readDriver: LockDriver = {
       lockName: LockNames.read,
