@@ -77,6 +77,7 @@ export class PeerTransport {
   private readonly incoming = new Set<Socket>();
   private readonly servers: Server[] = [];
   private readonly blocked = new Set<number>();
+  private readonly delays = new Map<number, number>();
   private readonly writer = new Writer(64 * 1024);
   private readonly self: PeerAddress;
   private closed = false;
@@ -133,7 +134,22 @@ export class PeerTransport {
     this.writer.beginFrame();
     encodePeerMessage(this.writer, message);
     this.writer.endFrame();
-    this.write(link, this.writer.finish());
+    const frame = this.writer.finish();
+    const delayMs = this.delays.get(message.to) ?? 0;
+    if (delayMs > 0) {
+      // Equal delays fire in scheduling order, so the stream keeps its order.
+      setTimeout(() => {
+        if (!this.closed) this.write(link, frame);
+      }, delayMs).unref();
+      return;
+    }
+    this.write(link, frame);
+  }
+
+  /** Test hook: holds every message to `peer` for `delayMs` (0 ends it), order kept. */
+  delay(peer: number, delayMs: number): void {
+    if (delayMs > 0) this.delays.set(peer, delayMs);
+    else this.delays.delete(peer);
   }
 
   /**

@@ -223,6 +223,15 @@ export class TestingCluster implements AsyncDisposable {
     for (const id of this.members.keys()) this.applyPartition(id);
   }
 
+  /**
+   * Holds every message other members send to `id` for `delayMs` (0 ends it); order is kept.
+   * A slow link: the member learns of proposals and commits late, but stays in the ensemble.
+   */
+  delayMessagesTo(id: number, delayMs: number): void {
+    for (const other of this.members.keys())
+      if (other !== id) this.pipelineOf(other)?.transport.delay(id, delayMs);
+  }
+
   /** Ends every partition. */
   heal(): void {
     this.blocked.clear();

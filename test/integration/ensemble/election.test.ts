@@ -43,4 +43,29 @@ describe('ensemble: election and replication (N=3)', () => {
       expect(read.version).toBe(1);
     }
   }, 30_000);
+
+  it('sync on a follower: a read after it sees every write the leader acknowledged before it', async () => {
+    cluster = await TestingCluster.start({ servers: 3 });
+    const leader = await cluster.leader();
+    await cluster.waitServing();
+    const follower = others(cluster, leader)[0] as number;
+    const { client: writer } = await clientOn(cluster, [leader]);
+    const { client: reader } = await clientOn(cluster, [follower]);
+    clients.push(writer, reader);
+    await writer.create('/counter', '0');
+    // The follower hears of every proposal and commit 150 ms late; the other follower makes the quorum.
+    cluster.delayMessagesTo(follower, 150);
+    const stale: number[] = [];
+    for (let value = 1; value <= 20; value++) {
+      await writer.setData('/counter', String(value));
+      // The leader acknowledged; the follower's COMMIT is still in flight: sync waits for it.
+      await reader.sync('/counter');
+      const { data } = await reader.getData('/counter');
+      if (data?.toString() !== String(value)) stale.push(value);
+    }
+    expect(stale).toEqual([]);
+    // Without the sync the same read is stale: the delayed commit has not arrived yet.
+    await writer.setData('/counter', 'latest');
+    expect((await reader.getData('/counter')).data?.toString()).toBe('20');
+  }, 60_000);
 });
