@@ -33,6 +33,7 @@ export interface ForwardedSync {
   readonly token: number;
 }
 
+/** Anything a learner forwards. */
 export type Forwarded = ForwardedWrite | ForwardedSync;
 
 const KIND_WRITE = 1;

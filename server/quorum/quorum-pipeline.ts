@@ -71,7 +71,7 @@ interface ForwardWork {
 /** What the pipeline is built from (see quorum-mode.ts). */
 export interface QuorumPipelineParts {
   readonly server: ZooKeeperServer;
-  /** Builds the peer; called once, with the snapshot port bound to this server's database. */
+  /** The ZAB peer, its snapshot port reading this server's database. */
   readonly peer: Peer;
   readonly transport: PeerTransport;
   /** Real milliseconds per peer tick. */
