@@ -32,7 +32,10 @@ async function readEverywhere(
   }
 }
 
-describe('ensemble: recovery (N=3)', () => {
+describe.each([
+  { storage: 'memory', inMemory: true },
+  { storage: 'data dirs', inMemory: false },
+])('ensemble: recovery (N=3, $storage)', ({ inMemory }) => {
   let cluster: TestingCluster | undefined;
   const clients: ZooKitClient[] = [];
   afterEach(async () => {
@@ -42,7 +45,11 @@ describe('ensemble: recovery (N=3)', () => {
   });
 
   it('leader killed under write load: acknowledged writes survive, a new leader serves, the session carries on', async () => {
-    cluster = await TestingCluster.start({ servers: 3, serverOptions: { maxSessionTimeoutMs: 20_000 } });
+    cluster = await TestingCluster.start({
+      servers: 3,
+      inMemory,
+      serverOptions: { maxSessionTimeoutMs: 20_000 },
+    });
     const leader = await cluster.leader();
     await cluster.waitServing();
     // The client prefers a follower first, so the failover test is about the ensemble, not a reconnect to a dead host.
@@ -90,7 +97,7 @@ describe('ensemble: recovery (N=3)', () => {
 
   it('a killed follower restarts and catches up by DIFF', async () => {
     const lines: string[] = [];
-    cluster = await TestingCluster.start({ servers: 3, logger: recordingLogger(lines) });
+    cluster = await TestingCluster.start({ servers: 3, inMemory, logger: recordingLogger(lines) });
     const leader = await cluster.leader();
     await cluster.waitServing();
     const follower = others(cluster, leader)[0] as number;
@@ -112,7 +119,12 @@ describe('ensemble: recovery (N=3)', () => {
 
   it('a far-behind follower catches up by SNAP once the leader compacted its log', async () => {
     const lines: string[] = [];
-    cluster = await TestingCluster.start({ servers: 3, snapCount: 10, logger: recordingLogger(lines) });
+    cluster = await TestingCluster.start({
+      servers: 3,
+      inMemory,
+      snapCount: 10,
+      logger: recordingLogger(lines),
+    });
     const leader = await cluster.leader();
     await cluster.waitServing();
     const follower = others(cluster, leader)[0] as number;
