@@ -59,7 +59,8 @@ export class FourLetterWords implements ServerIntrospection {
   }
 
   nodeCount(): number {
-    return this.server.db.tree.nodeCount;
+    // Apache's node map holds the root under both "" and "/", and reports that size.
+    return this.server.db.tree.nodeCount + 1;
   }
 
   outstandingRequests(): number {
@@ -78,7 +79,7 @@ export class FourLetterWords implements ServerIntrospection {
     return {
       remoteHost: connection.remoteAddress,
       remotePort: connection.remotePort,
-      interestOps: 1,
+      interestOps: connection.interestOps,
       outstandingRequests: this.server.orders.get(connection)?.pending ?? 0,
       sessionId: connection.sessionId,
       sessionTimeoutMs: connection.sessionTimeoutMs,

@@ -148,16 +148,15 @@ describeApache('four-letter words: zookit and Apache ZooKeeper, whitelist *', ()
     expect(askingLine(apache)).toMatch(/\(queued=0,recved=1,sent=0\)$/);
   });
 
-  // Known difference, reported: server/runtime/four-letter-word-host.ts hard-codes
-  // `interestOps: 1`; Apache prints 0 for the connection that is asking (it is not being
-  // read while the command runs). ServerConnection.interestOps gives the right value.
-  it.fails('cons lists the asking connection exactly as Apache does ([0], one packet)', () => {
+  // Apache prints interest ops 0 for the connection that is asking (it is not read while
+  // the command runs).
+  it('cons lists the asking connection exactly as Apache does ([0], one packet)', () => {
     expect(askingLine(zookit).replace(/:\d+\[/, ':P[')).toBe(askingLine(apache).replace(/:\d+\[/, ':P['));
   });
 
-  // Known difference, reported: Apache's node count includes the root twice (its node map
-  // holds it under "" and "/"), so a fresh server reports 5 and zookit reports 4.
-  it.fails('srvr and mntr count nodes as Apache does', () => {
+  // Apache's node count includes the root twice (its node map holds it under "" and "/"),
+  // so a fresh server reports 5.
+  it('srvr and mntr count nodes as Apache does', () => {
     const count = (text: string) => /^Node count: (\d+)$/m.exec(text)?.[1];
     expect(count(word(zookit, 'srvr'))).toBe(count(word(apache, 'srvr')));
   });
