@@ -116,10 +116,13 @@ for (const backend of dataBackends) {
       // enter: a lone member of three waits; its session ends; enter rejects, no node is left.
       const enterPath = namespace('double-enter-expiry');
       const lonely = new DistributedDoubleBarrier(one, enterPath, 3);
-      const entering = lonely.enter({ timeoutMs: 20_000 });
+      // The assertion is attached at once: enter may reject while the expiry is still under way.
+      const enterRejected = expect(lonely.enter({ timeoutMs: 20_000 })).rejects.toBeInstanceOf(
+        BarrierMemberLostError,
+      );
       await eventually(async () => (await two.exists(lonely.ourPath)) !== null, 5_000, 'member node');
       await server.expireSession(one);
-      await expect(entering).rejects.toBeInstanceOf(BarrierMemberLostError);
+      await enterRejected;
       expect(await childrenOrNone(two, enterPath)).toEqual([]); // a container: may be reaped
 
       // leave: two members entered; one's session ends; its leave rejects, the other leaves.
