@@ -1,8 +1,9 @@
 /**
  * A bare ZooKeeper session over one `node:net` socket, built from `src/protocol` alone: the
  * handshake, framed requests with increasing xids, and replies read strictly in arrival
- * order, so tests can assert exactly what a server sends and when. No reconnects, no
- * pings, no watch bookkeeping: that is the client's job, and this is the yardstick for it.
+ * order, so tests can assert exactly what a server sends and when. No automatic reconnects,
+ * no pings, no watch bookkeeping: that is the client's job, and this is the yardstick for it.
+ * A test may still resume a session by hand: pass `sessionId`, `passwd` and `lastZxidSeen`.
  */
 import { createConnection, type Socket } from 'node:net';
 import { OpCode } from '../../src/protocol/constants';
@@ -43,6 +44,12 @@ export interface RawSessionOptions {
   timeOut: number;
   /** Sends the readOnly byte (default false). */
   readOnly?: boolean;
+  /** The session to resume (default 0n: ask for a new session). */
+  sessionId?: bigint;
+  /** The resumed session's password (default 16 zero bytes, as for a new session). */
+  passwd?: Buffer;
+  /** The highest zxid this client has seen (default 0n). */
+  lastZxidSeen?: bigint;
 }
 
 /** A session over a raw socket. Close it with `closeSession()` or `destroy()`. */
@@ -67,7 +74,10 @@ export class RawSession {
     });
   }
 
-  /** Connects and completes the handshake; `response` is the server's ConnectResponse. */
+  /**
+   * Connects and completes the handshake; `response` is the server's ConnectResponse. When
+   * the server refuses a resume (`response.timeOut <= 0`) it closes the socket next.
+   */
   static async connect(
     options: RawSessionOptions,
   ): Promise<{ session: RawSession; response: ConnectResponse }> {
@@ -80,10 +90,10 @@ export class RawSession {
     const writer = new Writer();
     writeConnectRequestFrame(writer, {
       protocolVersion: 0,
-      lastZxidSeen: 0n,
+      lastZxidSeen: options.lastZxidSeen ?? 0n,
       timeOut: options.timeOut,
-      sessionId: 0n,
-      passwd: Buffer.alloc(16),
+      sessionId: options.sessionId ?? 0n,
+      passwd: options.passwd ?? Buffer.alloc(16),
       readOnly: options.readOnly ?? false,
     });
     socket.write(writer.finish());

@@ -14,7 +14,6 @@ import {
 } from '../../support/apache';
 import { fourLetterWord } from '../../support/network';
 import { RawSession } from '../../support/raw-session';
-import { type Channel, ResumeChannel } from './channel';
 import { Normaliser } from './normalise';
 import { ConformanceSession, type RecordEntry, type RecordSink } from './session';
 
@@ -151,8 +150,8 @@ class Run implements ScenarioContext {
     session: ConformanceSession,
     overrides: { password?: Buffer; sessionId?: bigint; lastZxidSeen?: bigint } = {},
   ): Promise<ConformanceSession | undefined> {
-    const { channel, response } = await ResumeChannel.open(this.port, {
-      protocolVersion: 0,
+    const { session: channel, response } = await RawSession.connect({
+      port: this.port,
       lastZxidSeen: overrides.lastZxidSeen ?? session.lastZxid,
       timeOut: 30_000,
       sessionId: overrides.sessionId ?? session.sessionId,
@@ -231,10 +230,10 @@ class Run implements ScenarioContext {
 }
 
 async function closeQuietly(session: ConformanceSession, run: Run): Promise<void> {
-  let channel: Channel = session.channel;
+  let channel: RawSession = session.channel;
   if (channel.closed) {
-    const opened = await ResumeChannel.open(run.port, {
-      protocolVersion: 0,
+    const opened = await RawSession.connect({
+      port: run.port,
       lastZxidSeen: 0n,
       timeOut: 30_000,
       sessionId: session.sessionId,
@@ -242,10 +241,10 @@ async function closeQuietly(session: ConformanceSession, run: Run): Promise<void
       readOnly: false,
     }).catch(() => undefined);
     if (opened === undefined || opened.response.timeOut <= 0) {
-      opened?.channel.destroy();
+      opened?.session.destroy();
       return;
     }
-    channel = opened.channel;
+    channel = opened.session;
   }
   const closer = new ConformanceSession(
     session.name,

@@ -1,5 +1,5 @@
 /**
- * A scenario's session: typed calls over a raw {@link Channel} that record every reply
+ * A scenario's session: typed calls over a {@link RawSession} that record every reply
  * (error code, reply zxid, normalised body) and every notification in arrival order, so a
  * notification that precedes a reply is recorded before it.
  */
@@ -27,8 +27,7 @@ import {
   type RequestOpCode,
   type SetWatches2,
 } from '../../../src/protocol/records';
-import type { RawReply } from '../../support/raw-session';
-import type { Channel } from './channel';
+import type { RawReply, RawSession } from '../../support/raw-session';
 import { acls, data, type Normaliser } from './normalise';
 
 /** One recorded line of a scenario. */
@@ -80,7 +79,7 @@ export class ConformanceSession {
 
   constructor(
     readonly name: string,
-    readonly channel: Channel,
+    readonly channel: RawSession,
     private readonly sink: RecordSink,
     readonly sessionId: bigint,
     readonly password: Buffer,
