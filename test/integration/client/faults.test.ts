@@ -136,7 +136,10 @@ describeEachBackend('client session faults', (backend) => {
     await eventually(() => states.includes('RECONNECTED'), 8_000, 'RECONNECTED');
     expect(states).toEqual(['CONNECTED', 'SUSPENDED', 'LOST', 'RECONNECTED']);
     expect(client.sessionId).not.toBe(oldSession);
-    await eventually(() => true, 10, 'tick');
+    // RECONNECTED is announced at the handshake; the persistent watch is re-registered by the
+    // SetWatches2 sent right after it. A sync on this session is answered after that request,
+    // so from here the watch is in place and the other client's change must reach it.
+    await client.sync('/data');
     await writer.setData('/data', 'y');
     const iterator = persistent[Symbol.asyncIterator]();
     const next = await within(iterator.next(), 5_000, 'persistent watch event on the new session');
