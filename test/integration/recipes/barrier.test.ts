@@ -1,30 +1,20 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DistributedBarrier, DistributedDoubleBarrier } from '../../../recipes/barrier/index';
 import type { ZooKitClient } from '../../../src/index';
-import { type DataServer, dataBackends, namespace, startClient } from './fixtures/data-harness';
+import { dataBackends, namespace, startClient, useRecipeSuite } from './fixtures/data-harness';
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: DistributedBarrier and DistributedDoubleBarrier (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
 
     it('removing the barrier releases every waiter; a wait times out while it stands', async () => {
       const path = namespace('barrier');
-      const controller = new DistributedBarrier(await startClient(server, clients), path);
+      const controller = new DistributedBarrier(await startClient(suite.server, clients), path);
       await controller.setBarrier();
       await controller.setBarrier(); // idempotent
       const waiters = await Promise.all(
-        [0, 1, 2].map(async () => new DistributedBarrier(await startClient(server, clients), path)),
+        [0, 1, 2].map(async () => new DistributedBarrier(await startClient(suite.server, clients), path)),
       );
       expect(await (waiters[0] as DistributedBarrier).waitOnBarrier({ timeoutMs: 150 })).toBe(false);
       const released: number[] = [];
@@ -39,7 +29,7 @@ for (const backend of dataBackends) {
       await controller.removeBarrier();
       expect(await Promise.all(waits)).toEqual([true, true, true]);
       expect(
-        await new DistributedBarrier(await startClient(server, clients), path).waitOnBarrier({
+        await new DistributedBarrier(await startClient(suite.server, clients), path).waitOnBarrier({
           timeoutMs: 50,
         }),
       ).toBe(true);
@@ -48,7 +38,9 @@ for (const backend of dataBackends) {
     it('double barrier: nobody enters before all three arrive, and all leave together', async () => {
       const path = namespace('double-barrier');
       const members = await Promise.all(
-        [0, 1, 2].map(async () => new DistributedDoubleBarrier(await startClient(server, clients), path, 3)),
+        [0, 1, 2].map(
+          async () => new DistributedDoubleBarrier(await startClient(suite.server, clients), path, 3),
+        ),
       );
       const [first, second, third] = members as [
         DistributedDoubleBarrier,
@@ -85,7 +77,7 @@ for (const backend of dataBackends) {
 
     it('double barrier: enter times out without enough members and removes its node', async () => {
       const path = namespace('double-barrier-timeout');
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const lonely = new DistributedDoubleBarrier(client, path, 2);
       expect(await lonely.enter({ timeoutMs: 200 })).toBe(false);
       expect(await client.exists(lonely.ourPath)).toBeNull();

@@ -1,9 +1,7 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type CacheEventType, type ChildData, CuratorCache, NodeCache } from '../../../recipes/cache/index';
 import { FaultProxy } from '../../../server/testing/fault-proxy';
-import type { ZooKitClient } from '../../../src/index';
 import {
-  type DataServer,
   dataBackends,
   EventRecorder,
   eventually,
@@ -11,6 +9,7 @@ import {
   namespace,
   startClient,
   startClientWith,
+  useRecipeSuite,
 } from './fixtures/data-harness';
 
 type Recorded = {
@@ -35,25 +34,13 @@ function recorderOf(cache: CuratorCache): EventRecorder<Recorded> {
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: CuratorCache and NodeCache (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
-    const closers: Array<() => Promise<void>> = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients, closers } = suite;
 
     for (const watchMode of ['persistent', 'oneShot'] as const) {
       it(`reports create, change and delete in order with old and new data (${watchMode} watches)`, async () => {
-        const client = await startClient(server, clients);
-        const writer = await startClient(server, clients);
+        const client = await startClient(suite.server, clients);
+        const writer = await startClient(suite.server, clients);
         const root = namespace(`cache-${watchMode}`);
         await writer.create(root, 'r0', { creatingParentsIfNeeded: true });
         await writer.create(`${root}/a`, 'a0');
@@ -129,8 +116,8 @@ for (const backend of dataBackends) {
     }
 
     it('NodeCache follows one node through creation, change and deletion', async () => {
-      const client = await startClient(server, clients);
-      const writer = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
+      const writer = await startClient(suite.server, clients);
       const path = namespace('node-cache');
       const cache = new NodeCache(client, path);
       closers.push(() => cache.close());
@@ -152,10 +139,10 @@ for (const backend of dataBackends) {
     });
 
     it('rebuilds after a reconnect in the same session and reports what changed meanwhile', async () => {
-      const proxy = await FaultProxy.start({ target: { host: '127.0.0.1', port: server.port } });
+      const proxy = await FaultProxy.start({ target: { host: '127.0.0.1', port: suite.server.port } });
       closers.push(() => proxy.close());
       const client = await startClientWith(proxy.connectString, clients, 10_000);
-      const writer = await startClient(server, clients);
+      const writer = await startClient(suite.server, clients);
       const root = namespace('cache-reconnect');
       await writer.create(root, 'r', { creatingParentsIfNeeded: true });
       await writer.create(`${root}/keep`, 'k0');
@@ -195,7 +182,7 @@ for (const backend of dataBackends) {
     });
 
     it('keeps working after the server restarts within the session timeout', async () => {
-      const client = await startClientWith(server.connectString, clients, 10_000);
+      const client = await startClientWith(suite.server.connectString, clients, 10_000);
       const root = namespace('cache-restart');
       await client.create(root, 'r0', { creatingParentsIfNeeded: true });
       const cache = new CuratorCache(client, root);
@@ -206,11 +193,11 @@ for (const backend of dataBackends) {
       client.on('stateChanged', (state) => states.push(state));
       const sessionBefore = client.sessionId;
 
-      await server.restart();
+      await suite.server.restart();
       await eventually(() => states.includes('RECONNECTED'), 20_000, 'RECONNECTED');
       expect(states).not.toContain('LOST');
       expect(client.sessionId).toBe(sessionBefore);
-      const writer = await startClient(server, clients);
+      const writer = await startClient(suite.server, clients);
       await writer.setData(root, 'r1');
       await writer.create(`${root}/after`, 'x');
       const seen = [await recorder.next(), await recorder.next()];
@@ -221,8 +208,8 @@ for (const backend of dataBackends) {
     });
 
     it('rebuilds after session expiry and reports changes made while the session was gone', async () => {
-      const client = await startClient(server, clients);
-      const writer = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
+      const writer = await startClient(suite.server, clients);
       const root = namespace('cache-expiry');
       await writer.create(root, 'r0', { creatingParentsIfNeeded: true });
       const cache = new CuratorCache(client, root);
@@ -235,7 +222,7 @@ for (const backend of dataBackends) {
       client.on('stateChanged', (state) => states.push(state));
       const sessionBefore = client.sessionId;
 
-      const expiring = expireUntilNewSession(client, server);
+      const expiring = expireUntilNewSession(client, suite.server);
       await writer.setData(root, 'r1');
       await expiring;
       expect(states).toContain('LOST');

@@ -1,14 +1,14 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { type ConfigChange, ConfigSubscription } from '../../../recipes/config/index';
-import { BadVersionError, type ZooKitClient } from '../../../src/index';
+import { BadVersionError } from '../../../src/index';
 import {
-  type DataServer,
   dataBackends,
   EventRecorder,
   eventually,
   expireUntilNewSession,
   namespace,
   startClient,
+  useRecipeSuite,
 } from './fixtures/data-harness';
 
 interface Settings {
@@ -18,31 +18,27 @@ interface Settings {
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: ConfigSubscription (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
     const subscriptions: ConfigSubscription<unknown>[] = [];
 
-    beforeAll(async () => {
-      server = await backend.start();
-    });
     afterEach(async () => {
       await Promise.allSettled(subscriptions.splice(0).map((subscription) => subscription.close()));
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
     });
 
     it('five subscribers on five clients all converge on the last of many published values', async () => {
       const path = namespace('config-converge');
-      const publisherClient = await startClient(server, clients);
+      const publisherClient = await startClient(suite.server, clients);
       const publisher = await ConfigSubscription.open<Settings>(publisherClient, path);
       subscriptions.push(publisher as ConfigSubscription<unknown>);
       const subscribers: ConfigSubscription<Settings>[] = [];
       const lastSeen: number[] = [];
       const violations: string[] = [];
       for (let index = 0; index < 5; index++) {
-        const subscriber = await ConfigSubscription.open<Settings>(await startClient(server, clients), path);
+        const subscriber = await ConfigSubscription.open<Settings>(
+          await startClient(suite.server, clients),
+          path,
+        );
         subscriptions.push(subscriber as ConfigSubscription<unknown>);
         subscribers.push(subscriber);
         lastSeen.push(-1);
@@ -72,8 +68,8 @@ for (const backend of dataBackends) {
 
     it('reports each change with old and new values, in order, as events and as an iterator', async () => {
       const path = namespace('config-changes');
-      const client = await startClient(server, clients);
-      const writer = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
+      const writer = await startClient(suite.server, clients);
       await writer.create(path, JSON.stringify({ revision: 1, name: 'one' }), {
         creatingParentsIfNeeded: true,
       });
@@ -110,8 +106,8 @@ for (const backend of dataBackends) {
 
     it('publish with expectedVersion is compare-and-set: the loser gets BadVersionError', async () => {
       const path = namespace('config-cas');
-      const first = await ConfigSubscription.open<Settings>(await startClient(server, clients), path);
-      const second = await ConfigSubscription.open<Settings>(await startClient(server, clients), path);
+      const first = await ConfigSubscription.open<Settings>(await startClient(suite.server, clients), path);
+      const second = await ConfigSubscription.open<Settings>(await startClient(suite.server, clients), path);
       subscriptions.push(first as ConfigSubscription<unknown>, second as ConfigSubscription<unknown>);
       await first.publish({ revision: 0, name: 'base' });
       await eventually(() => second.version === 0 && first.version === 0, 10_000, 'both at version 0');
@@ -127,15 +123,15 @@ for (const backend of dataBackends) {
 
     it('survives a session expiry: a change made meanwhile arrives after the new session', async () => {
       const path = namespace('config-expiry');
-      const client = await startClient(server, clients);
-      const writer = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
+      const writer = await startClient(suite.server, clients);
       await writer.create(path, JSON.stringify({ revision: 1, name: 'before' }), {
         creatingParentsIfNeeded: true,
       });
       const subscription = await ConfigSubscription.open<Settings>(client, path);
       subscriptions.push(subscription as ConfigSubscription<unknown>);
       const sessionBefore = client.sessionId;
-      await expireUntilNewSession(client, server);
+      await expireUntilNewSession(client, suite.server);
       await writer.setData(path, JSON.stringify({ revision: 2, name: 'during' }));
       await eventually(() => subscription.current?.revision === 2, 20_000, 'the change made during expiry');
       expect(client.sessionId).not.toBe(sessionBefore);

@@ -1,36 +1,20 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DistributedAtomicLong, SharedCount } from '../../../recipes/counter/index';
 import type { ZooKitClient } from '../../../src/index';
-import {
-  type DataServer,
-  dataBackends,
-  EventRecorder,
-  namespace,
-  startClient,
-} from './fixtures/data-harness';
+import { dataBackends, EventRecorder, namespace, startClient, useRecipeSuite } from './fixtures/data-harness';
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: DistributedAtomicLong and SharedCount (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
-    const closers: Array<() => Promise<void>> = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients, closers } = suite;
 
     it('increments from four concurrent clients sum exactly, each post-value seen once', async () => {
       const path = namespace('atomic-long');
       const perClient = 25;
       const counters = await Promise.all(
-        [0, 1, 2, 3].map(async () => new DistributedAtomicLong(await startClient(server, clients), path)),
+        [0, 1, 2, 3].map(
+          async () => new DistributedAtomicLong(await startClient(suite.server, clients), path),
+        ),
       );
       const results = await Promise.all(
         counters.map(async (counter) => {
@@ -51,7 +35,7 @@ for (const backend of dataBackends) {
 
     it('compareAndSet, trySet, add, decrement and initialize', async () => {
       const path = namespace('atomic-ops');
-      const counter = new DistributedAtomicLong(await startClient(server, clients), path);
+      const counter = new DistributedAtomicLong(await startClient(suite.server, clients), path);
       expect(await counter.get()).toEqual({ succeeded: true, preValue: 0n, postValue: 0n });
       expect(await counter.initialize(10n)).toBe(true);
       expect(await counter.initialize(99n)).toBe(false);
@@ -74,8 +58,8 @@ for (const backend of dataBackends) {
 
     it('SharedCount: seed, listener on change, versioned trySetCount loses to a concurrent write', async () => {
       const path = namespace('shared-count');
-      const first = new SharedCount(await startClient(server, clients), path, 5);
-      const second = new SharedCount(await startClient(server, clients), path, 999);
+      const first = new SharedCount(await startClient(suite.server, clients), path, 5);
+      const second = new SharedCount(await startClient(suite.server, clients), path, 999);
       closers.push(
         () => first.close(),
         () => second.close(),

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type DataServer, dataBackends } from './fixtures/data-harness';
+import { expect, it } from 'vitest';
+import { dataBackends, useRecipeSuite } from './fixtures/data-harness';
 
 const EXAMPLE_TIMEOUT_MS = 60_000;
 
@@ -30,17 +30,10 @@ function runExample(file: string, connectString: string): Promise<{ code: number
 
 for (const backend of dataBackends) {
   backend.describe(`docs/examples run against a server (${backend.name})`, () => {
-    let server: DataServer;
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
 
     it('cron-leader: one runner per tick, and a new leader after the first stops', async () => {
-      const { code, output } = await runExample('docs/examples/cron-leader.ts', server.connectString);
+      const { code, output } = await runExample('docs/examples/cron-leader.ts', suite.server.connectString);
       expect(output, output).toContain('cron example: done, one runner per tick');
       expect(code).toBe(0);
       // The first leader and its successor (more if a loaded machine suspends a connection).
@@ -49,14 +42,17 @@ for (const backend of dataBackends) {
     }, 90_000);
 
     it('config-centre: every subscriber converges and a stale write is refused', async () => {
-      const { code, output } = await runExample('docs/examples/config-centre.ts', server.connectString);
+      const { code, output } = await runExample('docs/examples/config-centre.ts', suite.server.connectString);
       expect(output).toContain('a write over a stale version is refused: true');
       expect(output).toContain('config example: done, all subscribers converged');
       expect(code).toBe(0);
     }, 90_000);
 
     it('service-discovery: the gateway sees two instances, then one', async () => {
-      const { code, output } = await runExample('docs/examples/service-discovery.ts', server.connectString);
+      const { code, output } = await runExample(
+        'docs/examples/service-discovery.ts',
+        suite.server.connectString,
+      );
       expect(output).toContain('gateway lists: billing-1@127.0.0.1:8081, billing-2@127.0.0.1:8082');
       expect(output).toContain('discovery example: done, gateway saw 2 then 1 instances');
       expect(code).toBe(0);

@@ -1,42 +1,34 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import {
   LeaderLatch,
   LeaderScheduledJob,
   LeaderSelector,
   type OwnershipLostError,
 } from '../../../recipes/index';
-import type { ZooKitClient } from '../../../src/index';
 import type { TrackedProcess } from '../../support/child-processes';
 import {
   eventually,
   namespace,
-  type RecipeServer,
   recipeBackends,
   startClient,
   startWorker,
   TEST_SESSION_TIMEOUT_MS,
+  useRecipeSuite,
 } from './fixtures/recipe-harness';
 
 for (const backend of recipeBackends) {
   backend.describe(`recipes: leader election (${backend.name})`, () => {
-    let server: RecipeServer;
-    const clients: ZooKitClient[] = [];
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
     const processes: TrackedProcess[] = [];
     const closables: { close(): Promise<void> }[] = [];
 
-    beforeAll(async () => {
-      server = await backend.start();
-    });
     afterEach(async () => {
       await Promise.allSettled(closables.splice(0).map((closable) => closable.close()));
       for (const child of processes.splice(0)) await child.stop(2_000);
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
     });
 
     it('LeaderLatch: one leader among three, Curator layout, events only on change, hand-over on close', async () => {
@@ -44,7 +36,9 @@ for (const backend of recipeBackends) {
       const events: string[] = [];
       const latches: LeaderLatch[] = [];
       for (let index = 0; index < 3; index++) {
-        const latch = new LeaderLatch(await startClient(server, clients), path, { id: `node-${index}` });
+        const latch = new LeaderLatch(await startClient(suite.server, clients), path, {
+          id: `node-${index}`,
+        });
         latch.on('isLeader', () => events.push(`isLeader ${index}`));
         latch.on('notLeader', () => events.push(`notLeader ${index}`));
         closables.push(latch);
@@ -75,7 +69,7 @@ for (const backend of recipeBackends) {
 
     it('LeaderLatch: LOST drops leadership and fires the term signal; after a new session the latch competes again', async () => {
       const path = namespace('latch-lost');
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const first = new LeaderLatch(one, path, { policy: 'session' });
       const second = new LeaderLatch(two, path);
       closables.push(first, second);
@@ -83,7 +77,7 @@ for (const backend of recipeBackends) {
       await second.start();
       expect(await first.await({ timeoutMs: 5_000 })).toBe(true);
       const term = first.leadership!;
-      await server.expireSession(one);
+      await suite.server.expireSession(one);
       await eventually(() => !first.hasLeadership(), 15_000, 'the expired leader stepped down');
       expect(term.signal.aborted).toBe(true);
       expect(await second.await({ timeoutMs: 10_000 })).toBe(true);
@@ -109,7 +103,7 @@ for (const backend of recipeBackends) {
       const terms: string[] = [];
       const selectors: LeaderSelector[] = [];
       for (let index = 0; index < 3; index++) {
-        const selector = new LeaderSelector(await startClient(server, clients), path, {
+        const selector = new LeaderSelector(await startClient(suite.server, clients), path, {
           autoRequeue: true,
           takeLeadership: async (signal) => {
             running += 1;
@@ -141,7 +135,7 @@ for (const backend of recipeBackends) {
       const runsBy: number[] = [0, 0, 0];
       const jobs: LeaderScheduledJob[] = [];
       for (let index = 0; index < 3; index++) {
-        const job = new LeaderScheduledJob(await startClient(server, clients), path, {
+        const job = new LeaderScheduledJob(await startClient(suite.server, clients), path, {
           intervalMs: 20,
           job: async () => {
             runsBy[index] = (runsBy[index] ?? 0) + 1;
@@ -167,7 +161,7 @@ for (const backend of recipeBackends) {
         const id = `w${nextId++}`;
         const child = await startWorker(
           'latch-worker.ts',
-          [server.connectString, path, logFile, id],
+          [suite.server.connectString, path, logFile, id],
           join(directory, `${id}.out`),
         );
         processes.push(child);

@@ -1,34 +1,24 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { InterProcessMultiLock, InterProcessMutex, InterProcessReadWriteLock } from '../../../recipes/index';
-import { TransactionError, type ZooKitClient } from '../../../src/index';
+import { TransactionError } from '../../../src/index';
 import {
   eventually,
   namespace,
-  type RecipeServer,
   recipeBackends,
   startClient,
+  useRecipeSuite,
 } from './fixtures/recipe-harness';
 
 for (const backend of recipeBackends) {
   backend.describe(`recipes: InterProcessReadWriteLock and InterProcessMultiLock (${backend.name})`, () => {
-    let server: RecipeServer;
-    const clients: ZooKitClient[] = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
 
     it('readers share; a writer waits for them and excludes later readers', async () => {
       const [one, two, three] = [
-        await startClient(server, clients),
-        await startClient(server, clients),
-        await startClient(server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
       ];
       const path = namespace('rw-share');
       const readA = await new InterProcessReadWriteLock(one, path).readLock().acquire({ timeoutMs: 5_000 });
@@ -52,7 +42,7 @@ for (const backend of recipeBackends) {
     });
 
     it('the write holder downgrades: takes the read lock, releases the write lock, keeps reading', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('rw-downgrade');
       const lock = new InterProcessReadWriteLock(one, path);
       const write = await lock.writeLock().acquire({ timeoutMs: 5_000 });
@@ -75,7 +65,7 @@ for (const backend of recipeBackends) {
     });
 
     it('a multi-lock takes all or nothing and its transaction checks every node', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const pathA = namespace('multi-a');
       const pathB = namespace('multi-b');
       const blocker = await new InterProcessMutex(two, pathB).acquire({ timeoutMs: 5_000 });

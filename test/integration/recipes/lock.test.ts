@@ -1,40 +1,33 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { InterProcessMutex, type OwnershipLostError } from '../../../recipes/index';
-import { AbortError, TransactionError, type ZooKitClient } from '../../../src/index';
+import { AbortError, TransactionError } from '../../../src/index';
 import type { TrackedProcess } from '../../support/child-processes';
 import {
   eventually,
   namespace,
-  type RecipeServer,
   recipeBackends,
   startClient,
   startWorker,
+  useRecipeSuite,
 } from './fixtures/recipe-harness';
 
 const PROTECTED_LOCK_NAME = /^_c_[0-9a-f-]{36}-lock-\d{10}$/;
 
 for (const backend of recipeBackends) {
   backend.describe(`recipes: InterProcessMutex (${backend.name})`, () => {
-    let server: RecipeServer;
-    const clients: ZooKitClient[] = [];
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
     const processes: TrackedProcess[] = [];
 
-    beforeAll(async () => {
-      server = await backend.start();
-    });
     afterEach(async () => {
       for (const child of processes.splice(0)) await child.stop(2_000);
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
     });
 
     it('acquires with a Curator-layout protected node, re-enters per instance, and deletes the node on the last release', async () => {
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const path = namespace('mutex-basic');
       const mutex = new InterProcessMutex(client, path);
       const first = await mutex.acquire();
@@ -62,7 +55,7 @@ for (const backend of recipeBackends) {
     });
 
     it('a second instance waits; on timeout it resolves false and leaves no node behind', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('mutex-timeout');
       await using held = await acquired(new InterProcessMutex(one, path));
       const started = performance.now();
@@ -72,7 +65,7 @@ for (const backend of recipeBackends) {
     });
 
     it('an aborted acquire rejects with AbortError and deletes its node', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('mutex-abort');
       await using held = await acquired(new InterProcessMutex(one, path));
       const controller = new AbortController();
@@ -89,7 +82,7 @@ for (const backend of recipeBackends) {
     });
 
     it('fencing tokens strictly increase across holders, and the guarded transaction commits only while held', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('mutex-fencing');
       const first = await acquired(new InterProcessMutex(one, path));
       await first.transaction().setData(path, 'by first').commit();
@@ -109,12 +102,12 @@ for (const backend of recipeBackends) {
     it('a release wakes exactly one waiter (one predecessor watch fires per release)', async () => {
       const waiterCount = 5;
       const path = namespace('mutex-herd');
-      const holderClient = await startClient(server, clients);
+      const holderClient = await startClient(suite.server, clients);
       const holder = await acquired(new InterProcessMutex(holderClient, path));
       const fired: string[] = [];
       const handles: Promise<Awaited<ReturnType<InterProcessMutex['acquire']>>>[] = [];
       for (let index = 0; index < waiterCount; index++) {
-        const client = await startClient(server, clients);
+        const client = await startClient(suite.server, clients);
         const mutex = new InterProcessMutex(client, path, { onWatchFired: (watched) => fired.push(watched) });
         handles.push(mutex.acquire({ timeoutMs: 20_000 }));
         await eventually(
@@ -151,7 +144,7 @@ for (const backend of recipeBackends) {
           processes.push(
             await startWorker(
               'counter-worker.ts',
-              [server.connectString, path, counterFile, logFile, String(iterations), String(worker)],
+              [suite.server.connectString, path, counterFile, logFile, String(iterations), String(worker)],
               join(directory, `worker-${worker}.out`),
             ),
           );
@@ -169,12 +162,12 @@ for (const backend of recipeBackends) {
     }, 120_000);
 
     it('session loss while holding fires the signal with LOST, leaves no orphan, and another process takes over', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('mutex-expire-holding');
       const lostMutex = new InterProcessMutex(one, path, { policy: 'session' });
       const held = await acquired(lostMutex);
       const takeover = new InterProcessMutex(two, path).acquire({ timeoutMs: 20_000 });
-      await server.expireSession(one);
+      await suite.server.expireSession(one);
       await eventually(() => held.signal.aborted, 15_000, 'the holder signal fired');
       expect(['LOST', 'nodeDeleted']).toContain((held.signal.reason as OwnershipLostError).reason);
       const next = await takeover;
@@ -190,7 +183,7 @@ for (const backend of recipeBackends) {
     });
 
     it('session loss in the middle of acquire: no double holder and no orphan node', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('mutex-expire-waiting');
       const held = await acquired(new InterProcessMutex(one, path));
       const waiting = new InterProcessMutex(two, path).acquire({ timeoutMs: 20_000 });
@@ -200,7 +193,7 @@ for (const backend of recipeBackends) {
       });
       await eventually(async () => (await one.getChildren(path)).length === 2, 5_000, 'the waiter queued');
       const oldNodes = await one.getChildren(path);
-      await server.expireSession(two);
+      await suite.server.expireSession(two);
       // The waiter's node dies with its session; the waiter makes a new one under its new session.
       await eventually(
         async () => {

@@ -1,36 +1,23 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { GroupMember, type ServiceInstance, ServiceRegistry } from '../../../recipes/membership/index';
-import type { ZooKitClient } from '../../../src/index';
 import {
-  type DataServer,
   dataBackends,
   eventually,
   expireUntilNewSession,
   namespace,
   startClient,
+  useRecipeSuite,
 } from './fixtures/data-harness';
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: GroupMember and ServiceRegistry (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
-    const closers: Array<() => Promise<void>> = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients, closers } = suite;
 
     it('members see each other with payloads, and a member is re-created after a new session', async () => {
       const path = namespace('group');
-      const firstClient = await startClient(server, clients);
-      const secondClient = await startClient(server, clients);
+      const firstClient = await startClient(suite.server, clients);
+      const secondClient = await startClient(suite.server, clients);
       const first = new GroupMember(firstClient, path, 'm1', 'one');
       const second = new GroupMember(secondClient, path, 'm2', 'two');
       closers.push(
@@ -48,7 +35,7 @@ for (const backend of dataBackends) {
       await eventually(() => payloads(first).m2 === 'two-b', 10_000, 'the new payload');
 
       const sessionBefore = secondClient.sessionId;
-      await expireUntilNewSession(secondClient, server);
+      await expireUntilNewSession(secondClient, suite.server);
       await eventually(
         async () => {
           const stat = await firstClient.exists(`${path}/m2`);
@@ -71,8 +58,8 @@ for (const backend of dataBackends) {
 
     it('registers instances as ephemeral JSON under <base>/<name>/<id>, lists and watches them', async () => {
       const basePath = namespace('services');
-      const registryA = new ServiceRegistry(await startClient(server, clients), { basePath });
-      const watcherClient = await startClient(server, clients);
+      const registryA = new ServiceRegistry(await startClient(suite.server, clients), { basePath });
+      const watcherClient = await startClient(suite.server, clients);
       const registryB = new ServiceRegistry(watcherClient, { basePath });
       closers.push(
         () => registryA.close(),
@@ -125,13 +112,13 @@ for (const backend of dataBackends) {
 
     it('re-registers an instance after its session expires', async () => {
       const basePath = namespace('services-expiry');
-      const client = await startClient(server, clients);
-      const observer = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
+      const observer = await startClient(suite.server, clients);
       const registry = new ServiceRegistry(client, { basePath });
       closers.push(() => registry.close());
       await registry.register({ name: 'api', id: 'a-1', address: '127.0.0.1', port: 9000 });
       const sessionBefore = client.sessionId;
-      await expireUntilNewSession(client, server);
+      await expireUntilNewSession(client, suite.server);
       await eventually(
         async () => {
           const stat = await observer.exists(`${basePath}/api/a-1`);

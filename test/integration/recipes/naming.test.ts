@@ -1,27 +1,17 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { NameRegistry, NameTakenError, SequentialIdGenerator } from '../../../recipes/naming/index';
 import type { ZooKitClient } from '../../../src/index';
-import { type DataServer, dataBackends, namespace, startClient } from './fixtures/data-harness';
+import { dataBackends, namespace, startClient, useRecipeSuite } from './fixtures/data-harness';
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: SequentialIdGenerator and NameRegistry (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
 
     it('ids from three clients are unique and increase in each caller; read nodes are deleted', async () => {
       const path = namespace('ids');
       const generators = await Promise.all(
-        [0, 1, 2].map(async () => new SequentialIdGenerator(await startClient(server, clients), path)),
+        [0, 1, 2].map(async () => new SequentialIdGenerator(await startClient(suite.server, clients), path)),
       );
       const perClient = await Promise.all(
         generators.map(async (generator) => {
@@ -41,7 +31,7 @@ for (const backend of dataBackends) {
 
     it('numbers and kept nodes when asked', async () => {
       const path = namespace('ids-kept');
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const generator = new SequentialIdGenerator(client, path, {
         idType: 'number',
         deleteAfterRead: false,
@@ -54,8 +44,8 @@ for (const backend of dataBackends) {
 
     it('a name has one owner: conflicts name the holder, release frees it, the same owner takes over', async () => {
       const path = namespace('names');
-      const firstClient = await startClient(server, clients);
-      const secondClient = await startClient(server, clients);
+      const firstClient = await startClient(suite.server, clients);
+      const secondClient = await startClient(suite.server, clients);
       const first = new NameRegistry(firstClient, path);
       const second = new NameRegistry(secondClient, path);
       const registration = await first.register('billing-primary', 'host-a');

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   DistributedQueue,
   NoSuchElementError,
@@ -6,31 +6,19 @@ import {
   SimpleDistributedQueue,
 } from '../../../recipes/queue/index';
 import type { ZooKitClient } from '../../../src/index';
-import { type DataServer, dataBackends, eventually, namespace, startClient } from './fixtures/data-harness';
+import { dataBackends, eventually, namespace, startClient, useRecipeSuite } from './fixtures/data-harness';
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: DistributedQueue and SimpleDistributedQueue (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
-    const closers: Array<() => Promise<void>> = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients, closers } = suite;
 
     it('three concurrent consumers on three clients consume every item exactly once', async () => {
       const path = namespace('queue-consumers');
       const itemCount = 90;
       const consumed: Array<{ consumer: number; item: number }> = [];
       for (let consumer = 0; consumer < 3; consumer++) {
-        const queue = new DistributedQueue<number>(await startClient(server, clients), path, {
+        const queue = new DistributedQueue<number>(await startClient(suite.server, clients), path, {
           consumer: (item) => {
             consumed.push({ consumer, item });
           },
@@ -38,7 +26,7 @@ for (const backend of dataBackends) {
         queue.start();
         closers.push(() => queue.close());
       }
-      const producer = new DistributedQueue<number>(await startClient(server, clients), path);
+      const producer = new DistributedQueue<number>(await startClient(suite.server, clients), path);
       producer.start();
       closers.push(() => producer.close());
       for (let item = 0; item < itemCount; item++) await producer.put(item);
@@ -53,7 +41,7 @@ for (const backend of dataBackends) {
 
     it('take returns items in put order and undefined on timeout', async () => {
       const path = namespace('queue-order');
-      const queue = new DistributedQueue<string>(await startClient(server, clients), path);
+      const queue = new DistributedQueue<string>(await startClient(suite.server, clients), path);
       queue.start();
       closers.push(() => queue.close());
       for (const item of ['a', 'b', 'c']) await queue.put(item);
@@ -68,7 +56,7 @@ for (const backend of dataBackends) {
 
     it('SimpleDistributedQueue: offer, peek, element, poll, take, remove', async () => {
       const path = namespace('simple-queue');
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const queue = new SimpleDistributedQueue(client, path);
       expect(await queue.poll()).toBeNull();
       expect(await queue.peek()).toBeNull();

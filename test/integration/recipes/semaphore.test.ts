@@ -1,37 +1,26 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   InterProcessSemaphoreMutex,
   InterProcessSemaphoreV2,
   type OwnershipHandle,
 } from '../../../recipes/index';
-import type { ZooKitClient } from '../../../src/index';
 import {
   eventually,
   namespace,
-  type RecipeServer,
   recipeBackends,
   startClient,
+  useRecipeSuite,
 } from './fixtures/recipe-harness';
 
 const PROTECTED_LEASE_NAME = /^_c_[0-9a-f-]{36}-lease-\d{10}$/;
 
 for (const backend of recipeBackends) {
   backend.describe(`recipes: InterProcessSemaphoreV2 (${backend.name})`, () => {
-    let server: RecipeServer;
-    const clients: ZooKitClient[] = [];
-
-    beforeAll(async () => {
-      server = await backend.start();
-    });
-    afterEach(async () => {
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
 
     it('lays out leases and locks as Curator does, and a returned lease is deleted', async () => {
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const path = namespace('semaphore-layout');
       const semaphore = new InterProcessSemaphoreV2(client, path, 2);
       const lease = await semaphore.acquire({ timeoutMs: 5_000 });
@@ -54,7 +43,7 @@ for (const backend of recipeBackends) {
       let holders = 0;
       let maxHolders = 0;
       let grants = 0;
-      const observer = await startClient(server, clients);
+      const observer = await startClient(suite.server, clients);
       let maxLeaseNodes = 0;
       const sampling = setInterval(() => {
         observer.getChildren(`${path}/leases`).then(
@@ -67,7 +56,7 @@ for (const backend of recipeBackends) {
       try {
         await Promise.all(
           Array.from({ length: contenders }, async () => {
-            const semaphore = new InterProcessSemaphoreV2(await startClient(server, clients), path, 2);
+            const semaphore = new InterProcessSemaphoreV2(await startClient(suite.server, clients), path, 2);
             for (let round = 0; round < rounds; round++) {
               const lease = await semaphore.acquire({ timeoutMs: 30_000 });
               if (lease === false) throw new Error('no lease within 30 s');
@@ -90,7 +79,7 @@ for (const backend of recipeBackends) {
     }, 60_000);
 
     it('a timed-out acquire resolves false and leaves neither a lease nor a lock node', async () => {
-      const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
       const path = namespace('semaphore-timeout');
       const held = await new InterProcessSemaphoreV2(one, path, 1).acquire({ timeoutMs: 5_000 });
       expect(held).not.toBe(false);
@@ -105,7 +94,7 @@ for (const backend of recipeBackends) {
     });
 
     it('InterProcessSemaphoreMutex is not re-entrant: the same instance waits for itself', async () => {
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const mutex = new InterProcessSemaphoreMutex(client, namespace('semaphore-mutex'));
       const first = (await mutex.acquire({ timeoutMs: 5_000 })) as OwnershipHandle | false;
       expect(first).not.toBe(false);

@@ -6,7 +6,7 @@
  * after expiry is in membership.test.ts, CuratorCache and ConfigSubscription rebuilds in
  * cache.test.ts and config.test.ts.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import {
   BarrierMemberLostError,
   type ChildData,
@@ -19,34 +19,30 @@ import {
 } from '../../../recipes/index';
 import { NoNodeError, type ZooKitClient } from '../../../src/index';
 import {
-  type DataServer,
   dataBackends,
   EventRecorder,
   eventually,
   expireUntilNewSession,
   namespace,
   startClient,
+  useRecipeSuite,
 } from './fixtures/data-harness';
 
 for (const backend of dataBackends) {
   backend.describe(`recipes: session loss in data recipes (${backend.name})`, () => {
-    let server: DataServer;
-    const clients: ZooKitClient[] = [];
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
     const closables: { close(): Promise<void> }[] = [];
 
-    beforeAll(async () => {
-      server = await backend.start();
-    });
     afterEach(async () => {
       await Promise.allSettled(closables.splice(0).map((closable) => closable.close()));
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
     });
 
     it('NodeCache: a change made while the session was gone arrives as one event with old and new data', async () => {
-      const [client, writer] = [await startClient(server, clients), await startClient(server, clients)];
+      const [client, writer] = [
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+      ];
       const path = namespace('nodecache-expiry');
       await writer.create(path, 'before', { creatingParentsIfNeeded: true });
       const cache = new NodeCache(client, path);
@@ -55,7 +51,7 @@ for (const backend of dataBackends) {
       const recorder = new EventRecorder<[string | undefined, string | undefined]>();
       const text = (node: ChildData | undefined): string | undefined => node?.data.toString('utf8');
       cache.on('changed', (oldData, newData) => recorder.record([text(oldData), text(newData)]));
-      const expiring = expireUntilNewSession(client, server);
+      const expiring = expireUntilNewSession(client, suite.server);
       await writer.setData(path, 'during');
       await expiring;
       expect(await recorder.next(10_000, 'the change made during expiry')).toEqual(['before', 'during']);
@@ -65,7 +61,10 @@ for (const backend of dataBackends) {
     });
 
     it('SharedCount and DistributedAtomicLong: counts stay exact across an expiry', async () => {
-      const [client, writer] = [await startClient(server, clients), await startClient(server, clients)];
+      const [client, writer] = [
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+      ];
       const path = namespace('counter-expiry');
       const shared = new SharedCount(client, `${path}/shared`, 7);
       closables.push(shared);
@@ -77,7 +76,7 @@ for (const backend of dataBackends) {
       shared.on('countChanged', (count) => counts.push(count));
       const atomic = new DistributedAtomicLong(client, `${path}/atomic`);
       for (let index = 0; index < 3; index++) expect((await atomic.increment()).succeeded).toBe(true);
-      const expiring = expireUntilNewSession(client, server);
+      const expiring = expireUntilNewSession(client, suite.server);
       await writerCount.setCount(9);
       await expiring;
       await eventually(() => shared.getCount() === 9, 10_000, 'the count set during expiry');
@@ -88,8 +87,8 @@ for (const backend of dataBackends) {
 
     it('DistributedBarrier: a waiter goes on waiting through an expiry and passes when the barrier goes', async () => {
       const [waiterClient, setterClient] = [
-        await startClient(server, clients),
-        await startClient(server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
       ];
       const path = namespace('barrier-expiry');
       const setter = new DistributedBarrier(setterClient, path);
@@ -100,7 +99,7 @@ for (const backend of dataBackends) {
         .then((result) => {
           passed = result;
         });
-      await expireUntilNewSession(waiterClient, server);
+      await expireUntilNewSession(waiterClient, suite.server);
       expect(passed).toBeUndefined();
       await setter.removeBarrier();
       await waiting;
@@ -109,9 +108,9 @@ for (const backend of dataBackends) {
 
     it('DistributedDoubleBarrier: a member whose session ends is told in enter and in leave; the others leave cleanly', async () => {
       const [one, two, three] = [
-        await startClient(server, clients),
-        await startClient(server, clients),
-        await startClient(server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
       ];
       // enter: a lone member of three waits; its session ends; enter rejects, no node is left.
       const enterPath = namespace('double-enter-expiry');
@@ -121,7 +120,7 @@ for (const backend of dataBackends) {
         BarrierMemberLostError,
       );
       await eventually(async () => (await two.exists(lonely.ourPath)) !== null, 5_000, 'member node');
-      await server.expireSession(one);
+      await suite.server.expireSession(one);
       await enterRejected;
       expect(await childrenOrNone(two, enterPath)).toEqual([]); // a container: may be reaped
 
@@ -132,7 +131,7 @@ for (const backend of dataBackends) {
       expect(
         await Promise.all([stayer.enter({ timeoutMs: 10_000 }), goner.enter({ timeoutMs: 10_000 })]),
       ).toEqual([true, true]);
-      await expireUntilNewSession(three, server);
+      await expireUntilNewSession(three, suite.server);
       await expect(goner.leave({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(BarrierMemberLostError);
       expect(await stayer.leave({ timeoutMs: 10_000 })).toBe(true);
       expect(await childrenOrNone(two, leavePath)).toEqual([]);
@@ -140,8 +139,8 @@ for (const backend of dataBackends) {
 
     it('DistributedQueue: a take blocked across an expiry gets the next item on the new session', async () => {
       const [consumerClient, producerClient] = [
-        await startClient(server, clients),
-        await startClient(server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
       ];
       const path = namespace('queue-expiry');
       const consumer = new DistributedQueue<{ n: number }>(consumerClient, path);
@@ -152,7 +151,7 @@ for (const backend of dataBackends) {
       await producer.put({ n: 0 });
       expect(await consumer.take({ timeoutMs: 5_000 })).toEqual({ n: 0 });
       const taking = consumer.take({ timeoutMs: 20_000 });
-      await expireUntilNewSession(consumerClient, server);
+      await expireUntilNewSession(consumerClient, suite.server);
       await producer.put({ n: 1 });
       expect(await taking).toEqual({ n: 1 });
       expect(await producerClient.getChildren(path)).toEqual([]);

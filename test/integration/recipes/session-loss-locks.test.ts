@@ -5,7 +5,7 @@
  * connection (SUSPENDED without expiry) and a lost reply need the bundled server's fault
  * hooks and run there only. Mutex expiry while waiting and while holding is in lock.test.ts.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import {
   InterProcessMutex,
   InterProcessReadWriteLock,
@@ -20,35 +20,28 @@ import {
   eventually,
   namespace,
   nextState,
-  type RecipeServer,
   recipeBackends,
   startClient,
+  useRecipeSuite,
 } from './fixtures/recipe-harness';
 
 for (const backend of recipeBackends) {
   backend.describe(`recipes: session loss in locks and leader election (${backend.name})`, () => {
-    let server: RecipeServer;
-    const clients: ZooKitClient[] = [];
+    const suite = useRecipeSuite(backend);
+    const { clients } = suite;
     const closables: { close(): Promise<void> }[] = [];
     /** Registers a test that needs the bundled server's fault hooks (not registered for Apache). */
     const withFaultHooks = (title: string, body: () => Promise<void>): void => {
       if (backend.name === 'zookit') it(title, body);
     };
 
-    beforeAll(async () => {
-      server = await backend.start();
-    });
     afterEach(async () => {
       await Promise.allSettled(closables.splice(0).map((closable) => closable.close()));
-      await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
     });
 
     /** Drops `client`'s connection (its session lives on) and waits until it is back. */
     async function suspendAndReconnect(client: ZooKitClient): Promise<void> {
-      const faults = server.faults;
+      const faults = suite.server.faults;
       if (faults === undefined) throw new Error('needs the bundled server');
       const reconnected = nextState(client, 'RECONNECTED', 10_000);
       expect(faults.dropConnection(client.sessionId)).toBe(true);
@@ -56,10 +49,13 @@ for (const backend of recipeBackends) {
     }
 
     it('an acquire aborted while its protected create is in flight leaves no node behind', async () => {
-      const [holderClient, client] = [await startClient(server, clients), await startClient(server, clients)];
+      const [holderClient, client] = [
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+      ];
       const path = namespace('abort-create');
       const holder = await acquired(new InterProcessMutex(holderClient, path).acquire());
-      const faults = server.faults;
+      const faults = suite.server.faults;
       if (faults !== undefined) {
         // Deterministic: the create commits, its reply is lost with the connection, and we
         // abort the moment the client notices (SUSPENDED), before its retry can run.
@@ -97,9 +93,12 @@ for (const backend of recipeBackends) {
     withFaultHooks(
       'a lost create reply during acquire: protection finds our node, no orphan blocks the queue',
       async () => {
-        const [one, two] = [await startClient(server, clients), await startClient(server, clients)];
+        const [one, two] = [
+          await startClient(suite.server, clients),
+          await startClient(suite.server, clients),
+        ];
         const path = namespace('lost-reply');
-        server.faults?.dropNextReply({ op: 'create2', path: `${path}/` });
+        suite.server.faults?.dropNextReply({ op: 'create2', path: `${path}/` });
         const states: string[] = [];
         one.on('stateChanged', (state) => states.push(state));
         const first = await acquired(new InterProcessMutex(one, path).acquire({ timeoutMs: 10_000 }));
@@ -120,7 +119,7 @@ for (const backend of recipeBackends) {
     withFaultHooks(
       'SUSPENDED without expiry: a standard-policy hold is told, a session-policy hold is not, both nodes live on',
       async () => {
-        const client = await startClient(server, clients);
+        const client = await startClient(suite.server, clients);
         const [standardPath, sessionPath] = [namespace('suspend-standard'), namespace('suspend-session')];
         const standard = await acquired(new InterProcessMutex(client, standardPath).acquire());
         const session = await acquired(
@@ -138,8 +137,8 @@ for (const backend of recipeBackends) {
 
     it('read/write lock: the writer’s session expires, its signal fires, the queued reader gets in, no orphan', async () => {
       const [writerClient, readerClient] = [
-        await startClient(server, clients),
-        await startClient(server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
       ];
       const path = namespace('rw-expiry');
       const writer = await acquired(
@@ -153,7 +152,7 @@ for (const backend of recipeBackends) {
         5_000,
         'reader queued',
       );
-      await server.expireSession(writerClient);
+      await suite.server.expireSession(writerClient);
       await eventually(() => writer.signal.aborted, 10_000, 'the writer told');
       expect(['LOST', 'nodeDeleted']).toContain(lossReason(writer));
       const reader = await acquired(reading);
@@ -165,9 +164,9 @@ for (const backend of recipeBackends) {
 
     it('semaphore: an expired waiter re-queues on its new session; an expired holder is told and its lease passes on', async () => {
       const clientsOf = [
-        await startClient(server, clients),
-        await startClient(server, clients),
-        await startClient(server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
       ] as const;
       const [holderClient, waiterClient, thirdClient] = clientsOf;
       const path = namespace('semaphore-expiry');
@@ -182,7 +181,7 @@ for (const backend of recipeBackends) {
         'waiter lease',
       );
       const waiterSession = waiterClient.sessionId;
-      await server.expireSession(waiterClient);
+      await suite.server.expireSession(waiterClient);
       // The waiter's lease died with its old session; it makes a new one on the new session.
       await eventually(
         async () => {
@@ -195,7 +194,7 @@ for (const backend of recipeBackends) {
         'the waiter re-queued',
       );
       const third = new InterProcessSemaphoreV2(thirdClient, path, 1).acquire({ timeoutMs: 30_000 });
-      await server.expireSession(holderClient);
+      await suite.server.expireSession(holderClient);
       await eventually(() => holder.signal.aborted, 10_000, 'the holder told');
       expect(['LOST', 'nodeDeleted']).toContain(lossReason(holder));
       const next = await acquired(waiting);
@@ -218,7 +217,7 @@ for (const backend of recipeBackends) {
       const path = namespace('selector-expiry');
       const selectorClients = new Map<string, ZooKitClient>();
       for (const id of ['a', 'b']) {
-        const client = await startClient(server, clients);
+        const client = await startClient(suite.server, clients);
         selectorClients.set(id, client);
         const selector = new LeaderSelector(client, path, {
           policy: 'session',
@@ -235,7 +234,7 @@ for (const backend of recipeBackends) {
       await eventually(() => log.length === 1, 10_000, 'a first leader');
       const first = log[0]!.split(' ')[1]!;
       const second = first === 'a' ? 'b' : 'a';
-      await server.expireSession(selectorClients.get(first)!);
+      await suite.server.expireSession(selectorClients.get(first)!);
       await eventually(() => log.includes(`start ${second}`), 15_000, 'the second leader');
       await eventually(() => log.includes(`end ${first}`), 10_000, 'the first term aborted');
       expect(terms.get(second)!.fencingToken > terms.get(first)!.fencingToken).toBe(true);
@@ -245,7 +244,7 @@ for (const backend of recipeBackends) {
     });
 
     withFaultHooks('LeaderSelector under standard: SUSPENDED aborts the running term', async () => {
-      const client = await startClient(server, clients);
+      const client = await startClient(suite.server, clients);
       const reasons: string[] = [];
       const selector = new LeaderSelector(client, namespace('selector-suspend'), {
         takeLeadership: async (signal) => {
@@ -264,7 +263,7 @@ for (const backend of recipeBackends) {
     withFaultHooks(
       'LeaderLatch: SUSPENDED drops leadership under standard (and regains it on RECONNECTED), not under session',
       async () => {
-        const client = await startClient(server, clients);
+        const client = await startClient(suite.server, clients);
         const events: string[] = [];
         const latches = {
           standard: undefined as LeaderLatch | undefined,
