@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // A ceiling, not a budget: tests bound their own waits; this only decides how late a hung
+    // test fails. Apache-backed fault tests restart JVMs and expire sessions from outside.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Integration suites start real servers (Apache ZooKeeper's JVM, ours); two cores.

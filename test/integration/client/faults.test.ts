@@ -70,7 +70,8 @@ describeEachBackend('client session faults', (backend) => {
   };
 
   beforeAll(async () => {
-    server = await backend.start({ tickTime: 500 });
+    // tickTime 1000: sessions up to 20 s, so a JVM restart under CI load fits in one.
+    server = await backend.start({ tickTime: 1000 });
   });
   afterAll(async () => {
     await server?.stop();
@@ -82,15 +83,17 @@ describeEachBackend('client session faults', (backend) => {
 
   it('restart within the session timeout: SUSPENDED then RECONNECTED, ephemerals survive', async () => {
     const namespace = await freshNamespace(server);
-    const { client, states } = await openClient(server.connectString, namespace, { sessionTimeoutMs: 9_000 });
+    const { client, states } = await openClient(server.connectString, namespace, {
+      sessionTimeoutMs: 18_000,
+    });
     const sessionId = client.sessionId;
     await client.create('/alive', null, { mode: CreateMode.EPHEMERAL });
     await server.restart();
-    await eventually(() => states.includes('RECONNECTED'), 9_000, 'RECONNECTED');
+    await eventually(() => states.includes('RECONNECTED'), 18_000, 'RECONNECTED');
     expect(states).toEqual(['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
     expect(client.sessionId).toBe(sessionId);
     expect((await client.exists('/alive'))?.ephemeralOwner).toBe(sessionId);
-  }, 30_000);
+  }, 45_000);
 
   it('a change made while disconnected fires the re-registered watch once', async () => {
     const namespace = await freshNamespace(server);

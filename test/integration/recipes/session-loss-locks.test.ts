@@ -175,6 +175,8 @@ for (const backend of recipeBackends) {
         new InterProcessSemaphoreV2(holderClient, path, 1, { policy: 'session' }).acquire(),
       );
       const waiting = new InterProcessSemaphoreV2(waiterClient, path, 1).acquire({ timeoutMs: 30_000 });
+      // Handled at once: if the test fails early, teardown closes the client under it.
+      waiting.catch(() => undefined);
       await eventually(
         async () => (await holderClient.getChildren(leasesPath)).length === 2,
         5_000,
@@ -194,6 +196,7 @@ for (const backend of recipeBackends) {
         'the waiter re-queued',
       );
       const third = new InterProcessSemaphoreV2(thirdClient, path, 1).acquire({ timeoutMs: 30_000 });
+      third.catch(() => undefined);
       await suite.server.expireSession(holderClient);
       await eventually(() => holder.signal.aborted, 10_000, 'the holder told');
       expect(['LOST', 'nodeDeleted']).toContain(lossReason(holder));
