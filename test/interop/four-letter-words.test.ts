@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CreateMode, OpCode } from '../../src/protocol/constants';
 import { Ids } from '../../src/protocol/data';
 import { describeApache } from '../support/apache';
+import { MNTR_CORE_KEYS } from '../support/mntr-keys';
 import { fourLetterWord } from '../support/network';
 import { RawSession } from '../support/raw-session';
 import { type InteropServer, type InteropServers, startInteropServers } from './support/servers';
@@ -166,19 +167,7 @@ describeApache('four-letter words: zookit and Apache ZooKeeper, whitelist *', ()
     const apacheKeys = new Set(keys(word(apache, 'mntr'), '\t'));
     expect(zookitKeys.slice(0, 2)).toEqual(['zk_version', 'zk_server_state']);
     expect(zookitKeys.filter((key) => !apacheKeys.has(key))).toEqual([]);
-    for (const key of [
-      'zk_avg_latency',
-      'zk_max_latency',
-      'zk_min_latency',
-      'zk_packets_received',
-      'zk_packets_sent',
-      'zk_num_alive_connections',
-      'zk_outstanding_requests',
-      'zk_znode_count',
-      'zk_watch_count',
-      'zk_ephemerals_count',
-      'zk_approximate_data_size',
-    ]) {
+    for (const key of MNTR_CORE_KEYS) {
       expect(zookitKeys).toContain(key);
     }
     expect(word(zookit, 'mntr')).toMatch(/^zk_server_state\tstandalone$/m);

@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import { CreateMode, OpCode } from '../../../src/protocol/constants';
 import { ErrorCode } from '../../../src/protocol/errors';
+import { MNTR_CORE_KEYS } from '../../support/mntr-keys';
 import type { Scenario } from '../harness/runner';
 import { scenario } from './define';
 
@@ -15,26 +16,6 @@ function labels(text: string): string[] {
     .filter((line) => line.includes(':'))
     .map((line) => line.slice(0, line.indexOf(':')));
 }
-
-/** The mntr keys every server prints (protocol.md §12), compared by presence. */
-const MNTR_CORE_KEYS = [
-  'zk_version',
-  'zk_server_state',
-  'zk_avg_latency',
-  'zk_max_latency',
-  'zk_min_latency',
-  'zk_packets_received',
-  'zk_packets_sent',
-  'zk_num_alive_connections',
-  'zk_outstanding_requests',
-  'zk_znode_count',
-  'zk_watch_count',
-  'zk_ephemerals_count',
-  'zk_approximate_data_size',
-  'zk_uptime',
-  'zk_global_sessions',
-  'zk_local_sessions',
-];
 
 export const miscScenarios: Scenario[] = [
   scenario('getEphemerals: prefix filtering', async (c) => {
