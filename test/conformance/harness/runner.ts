@@ -14,11 +14,15 @@ import {
 } from '../../support/apache';
 import { fourLetterWord } from '../../support/network';
 import { RawSession } from '../../support/raw-session';
+import { type ConformanceEnsemble, startConformanceEnsemble } from './ensemble';
 import { Normaliser } from './normalise';
 import { ConformanceSession, type RecordEntry, type RecordSink } from './session';
 
-/** Which server a scenario run talks to. */
-export type TargetKind = 'apache' | 'zookit';
+/**
+ * Which server a scenario run talks to: Apache standalone, zookit standalone, or a
+ * follower of a 3-server zookit ensemble (compared with the same Apache record).
+ */
+export type TargetKind = 'apache' | 'zookit' | 'ensemble';
 
 /** Tick length of both servers: sessions negotiate within [1000, 10000] ms. */
 export const TICK_MS = 500;
@@ -63,6 +67,13 @@ export interface Scenario {
   zookitOnly?: string;
   /** A deliberate difference this scenario handles (documented in docs/conformance.md). */
   difference?: string;
+  /**
+   * The answer depends on the server's mode (standalone vs ensemble), e.g. a four-letter
+   * word's Mode line: the scenario is not compared between Apache standalone and a zookit
+   * ensemble; conformance-ensemble-modes.test.ts compares it with Apache's own ensemble.
+   * The reason is listed in docs/conformance.md.
+   */
+  standaloneOnly?: string;
   timeoutMs?: number;
 }
 
@@ -286,16 +297,83 @@ function formatRecords(records: readonly RecordEntry[]): string {
   return records.map((entry, index) => `${String(index).padStart(3)} ${JSON.stringify(entry)}`).join('\n');
 }
 
-/**
- * Registers one test per scenario, all against one Apache ZooKeeper and one zookit server
- * started for this file.
- */
 /** Session timeout bounds given to both servers (ms); unset = 2 and 20 ticks. */
 export interface SuiteOptions {
   minSessionTimeoutMs?: number;
   maxSessionTimeoutMs?: number;
 }
 
+/** The settings every zookit server of a suite gets (standalone and ensemble members). */
+function zookitSettings(options: SuiteOptions) {
+  const { minSessionTimeoutMs, maxSessionTimeoutMs } = options;
+  return {
+    extendedTypesEnabled: true,
+    superDigest: SUPER_DIGEST,
+    fourLetterWordWhitelist: '*',
+    containerCheckIntervalMs: 60_000,
+    ...(minSessionTimeoutMs !== undefined ? { minSessionTimeoutMs } : {}),
+    ...(maxSessionTimeoutMs !== undefined ? { maxSessionTimeoutMs } : {}),
+  };
+}
+
+function describeOutcome(run: PromiseSettledResult<unknown>): string {
+  return run.status === 'rejected' ? String(run.reason?.stack ?? run.reason) : 'ok';
+}
+
+/** Runs `scenario` on every target at once; throws unless every run equals Apache's record. */
+async function runDifferential(
+  scenario: Scenario,
+  root: string,
+  apacheTarget: Target,
+  zookitTargets: readonly Target[],
+  ensemble: ConformanceEnsemble | undefined,
+): Promise<void> {
+  if (scenario.zookitOnly !== undefined) {
+    // Apache still gets the namespace create and delete, so both histories stay alike.
+    const runs = await Promise.allSettled([
+      ...zookitTargets.map((target) => runOn(target, scenario, root)),
+      runOn(apacheTarget, noop, root),
+    ]);
+    for (const run of runs) if (run.status === 'rejected') throw run.reason;
+    ensemble?.checkStable();
+    return;
+  }
+  // allSettled: a failure on one side must not leave another still running
+  // while the next scenario starts on the shared servers.
+  const [apacheRun, ...zookitRuns] = await Promise.allSettled([
+    runOn(apacheTarget, scenario, root),
+    ...zookitTargets.map((target) => runOn(target, scenario, root)),
+  ]);
+  if (apacheRun === undefined || apacheRun.status === 'rejected' || zookitRuns.some((run) => run.status === 'rejected')) {
+    const lines = zookitTargets.map(
+      (target, index) => `--- zookit ${target.kind}: ${describeOutcome(zookitRuns[index] as PromiseSettledResult<unknown>)}`,
+    );
+    throw new Error(
+      `scenario '${scenario.name}' failed\n--- Apache ZooKeeper: ${apacheRun === undefined ? 'missing' : describeOutcome(apacheRun)}\n${lines.join('\n')}`,
+    );
+  }
+  ensemble?.checkStable();
+  const fromApache = apacheRun.value;
+  const dump = process.env.CONFORMANCE_DUMP;
+  zookitTargets.forEach((target, index) => {
+    const run = zookitRuns[index];
+    if (run?.status !== 'fulfilled') return;
+    if (dump !== undefined && scenario.name.includes(dump))
+      console.log(`--- Apache\n${formatRecords(fromApache)}\n--- zookit ${target.kind}\n${formatRecords(run.value)}`);
+    if (!isDeepStrictEqual(fromApache, run.value)) {
+      throw new Error(
+        `records differ for '${scenario.name}' (zookit ${target.kind})\n--- Apache ZooKeeper\n${formatRecords(fromApache)}\n--- zookit ${target.kind}\n${formatRecords(run.value)}`,
+      );
+    }
+  });
+}
+
+/**
+ * Registers one test per scenario, all against one Apache ZooKeeper, one zookit server and
+ * one 3-server zookit ensemble (sessions on a follower) started for this file. A scenario
+ * marked `standaloneOnly` skips the ensemble here (it is compared with Apache's own
+ * ensemble in conformance-ensemble-modes.test.ts instead).
+ */
 export function conformanceSuite(
   title: string,
   tag: string,
@@ -305,8 +383,10 @@ export function conformanceSuite(
   describeApache(`conformance: ${title}`, () => {
     let apache: ApacheZooKeeper | undefined;
     let zookit: TestingServer | undefined;
+    let ensemble: ConformanceEnsemble | undefined;
     let apacheTarget: Target;
     let zookitTarget: Target;
+    let ensembleTarget: Target;
 
     beforeAll(async () => {
       const names = new Set<string>();
@@ -315,7 +395,8 @@ export function conformanceSuite(
         names.add(scenario.name);
       }
       const { minSessionTimeoutMs, maxSessionTimeoutMs } = options;
-      [apache, zookit] = await Promise.all([
+      const settings = zookitSettings(options);
+      const started = await Promise.allSettled([
         startApacheZooKeeper({
           tickTime: TICK_MS,
           extendedTypes: true,
@@ -323,25 +404,30 @@ export function conformanceSuite(
           ...(minSessionTimeoutMs !== undefined ? { minSessionTimeout: minSessionTimeoutMs } : {}),
           ...(maxSessionTimeoutMs !== undefined ? { maxSessionTimeout: maxSessionTimeoutMs } : {}),
         }),
-        TestingServer.start({
-          inMemory: true,
-          tickTimeMs: TICK_MS,
-          extendedTypesEnabled: true,
-          superDigest: SUPER_DIGEST,
-          fourLetterWordWhitelist: '*',
-          containerCheckIntervalMs: 60_000,
-          ...(minSessionTimeoutMs !== undefined ? { minSessionTimeoutMs } : {}),
-          ...(maxSessionTimeoutMs !== undefined ? { maxSessionTimeoutMs } : {}),
-        }),
+        TestingServer.start({ inMemory: true, tickTimeMs: TICK_MS, ...settings }),
+        startConformanceEnsemble(TICK_MS, settings),
       ]);
+      const [apacheStart, zookitStart, ensembleStart] = started;
+      if (apacheStart?.status === 'fulfilled') apache = apacheStart.value;
+      if (zookitStart?.status === 'fulfilled') zookit = zookitStart.value;
+      if (ensembleStart?.status === 'fulfilled') ensemble = ensembleStart.value;
+      for (const start of started) if (start.status === 'rejected') throw start.reason;
+      if (apache === undefined || zookit === undefined || ensemble === undefined)
+        throw new Error('every server started');
       apacheTarget = { kind: 'apache', port: apache.port, admin: await openAdmin(apache.port) };
       zookitTarget = { kind: 'zookit', port: zookit.port, admin: await openAdmin(zookit.port) };
-    });
+      ensembleTarget = {
+        kind: 'ensemble',
+        port: ensemble.followerPort,
+        admin: await openAdmin(ensemble.followerPort),
+      };
+    }, 60_000);
 
     afterAll(async () => {
       apacheTarget?.admin.channel.destroy();
       zookitTarget?.admin.channel.destroy();
-      await Promise.all([apache?.stop(), zookit?.close()]);
+      ensembleTarget?.admin.channel.destroy();
+      await Promise.all([apache?.stop(), zookit?.close(), ensemble?.cluster.close()]);
     });
 
     scenarios.forEach((scenario, index) => {
@@ -349,40 +435,14 @@ export function conformanceSuite(
       it(
         scenario.name,
         async () => {
-          if (scenario.zookitOnly !== undefined) {
-            // Apache still gets the namespace create and delete, so both histories stay alike.
-            const runs = await Promise.allSettled([
-              runOn(zookitTarget, scenario, root),
-              runOn(apacheTarget, noop, root),
-            ]);
-            for (const run of runs) if (run.status === 'rejected') throw run.reason;
-            return;
-          }
-          // allSettled: a failure on one side must not leave the other still running
-          // while the next scenario starts on the shared servers.
-          const [apacheRun, zookitRun] = await Promise.allSettled([
-            runOn(apacheTarget, scenario, root),
-            runOn(zookitTarget, scenario, root),
-          ]);
-          if (apacheRun.status === 'rejected' || zookitRun.status === 'rejected') {
-            const reason = (run: PromiseSettledResult<unknown>) =>
-              run.status === 'rejected' ? String(run.reason?.stack ?? run.reason) : 'ok';
-            throw new Error(
-              `scenario '${scenario.name}' failed\n--- Apache ZooKeeper: ${reason(apacheRun)}\n--- zookit: ${reason(zookitRun)}`,
-            );
-          }
-          const fromApache = apacheRun.value;
-          const fromZookit = zookitRun.value;
-          if (
-            process.env.CONFORMANCE_DUMP !== undefined &&
-            scenario.name.includes(process.env.CONFORMANCE_DUMP)
-          )
-            console.log(`--- Apache\n${formatRecords(fromApache)}\n--- zookit\n${formatRecords(fromZookit)}`);
-          if (!isDeepStrictEqual(fromApache, fromZookit)) {
-            throw new Error(
-              `records differ for '${scenario.name}'\n--- Apache ZooKeeper\n${formatRecords(fromApache)}\n--- zookit\n${formatRecords(fromZookit)}`,
-            );
-          }
+          const onEnsemble = scenario.standaloneOnly === undefined;
+          await runDifferential(
+            scenario,
+            root,
+            apacheTarget,
+            onEnsemble ? [zookitTarget, ensembleTarget] : [zookitTarget],
+            onEnsemble ? ensemble : undefined,
+          );
         },
         scenario.timeoutMs ?? 15_000,
       );

@@ -43,7 +43,7 @@ export interface CallResult<T> {
 /** Where sessions write their records. */
 export interface RecordSink {
   push(entry: RecordEntry): void;
-  readonly target: 'apache' | 'zookit' | 'none';
+  readonly target: 'apache' | 'zookit' | 'ensemble' | 'none';
   readonly normaliser: Normaliser;
 }
 
