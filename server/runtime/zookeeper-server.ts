@@ -386,6 +386,8 @@ export class ZooKeeperServer {
       this.sessions.trackSession(request.sessionId, timeoutMs, Date.now());
       this.sessions.setOwner(request.sessionId, this);
     }
+    // A learner tells its leader at once (Apache's REVALIDATE): the leader owns expiry.
+    this.pipeline.touchSession(request.sessionId, timeoutMs);
     this.attach(connection, request.sessionId, timeoutMs, readOnly);
   }
 

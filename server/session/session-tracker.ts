@@ -142,12 +142,14 @@ export class SessionTracker {
 
   /**
    * Refreshes a session's expiry on any request or ping. False for an unknown or closing
-   * session (the caller then treats the request as expired).
+   * session (the caller then treats the request as expired). `timeoutMs` is the timeout a
+   * learner reports with its touch (its connection's negotiated one, new after a reconnect
+   * asked for another): as Apache's leader, the expiry follows the touch's timeout.
    */
-  touchSession(sessionId: bigint, nowMs: number): boolean {
+  touchSession(sessionId: bigint, nowMs: number, timeoutMs?: number): boolean {
     const session = this.sessions.get(sessionId);
     if (session === undefined || session.closing) return false;
-    this.updateExpiry(session, session.timeoutMs, nowMs);
+    this.updateExpiry(session, timeoutMs ?? session.timeoutMs, nowMs);
     return true;
   }
 
