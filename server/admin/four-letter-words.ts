@@ -105,6 +105,11 @@ export interface ServerIntrospection {
   ephemeralsBySession(): ReadonlyMap<bigint, readonly string[]>;
   /** The session tracker's buckets, oldest first, empty buckets included (see SessionTracker). */
   sessionExpiryBuckets(): readonly ExpiryBucket<bigint>[];
+  /**
+   * Every global session with its timeout (ms). A follower or observer `dump`s this table
+   * (its leader owns expiry, so it has no buckets); absent = print the buckets.
+   */
+  sessionTimeouts?(): ReadonlyMap<bigint, number>;
   /** Idle-connection expiry buckets; members are connections. */
   connectionExpiryBuckets(): readonly ExpiryBucket<ConnectionSnapshot>[];
   /** `envi` pairs, in print order. */
@@ -259,8 +264,17 @@ function formatExpiryQueue<Member>(
 /** `dump`: session buckets, ephemerals per session, connection buckets. */
 export function formatDump(server: ServerIntrospection): string {
   if (!server.isRunning()) return `${notServingMessage}\n`;
-  let text = 'SessionTracker dump:\nSession ';
-  text += formatExpiryQueue(server.sessionExpiryBuckets(), (id) => `0x${javaLongHex(id)}`);
+  let text = 'SessionTracker dump:\n';
+  const mode = server.mode();
+  const learnerSessions = mode === 'follower' || mode === 'observer' ? server.sessionTimeouts?.() : undefined;
+  if (learnerSessions !== undefined) {
+    // A learner prints its copy of the global sessions, by id, as Apache's learner tracker does.
+    text += `Global Sessions(${learnerSessions.size}):\n`;
+    const ids = [...learnerSessions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const id of ids) text += `0x${javaLongHex(id)}\t${learnerSessions.get(id)}ms\n`;
+  } else {
+    text += `Session ${formatExpiryQueue(server.sessionExpiryBuckets(), (id) => `0x${javaLongHex(id)}`)}`;
+  }
   const ephemerals = server.ephemeralsBySession();
   text += `ephemeral nodes dump:\nSessions with Ephemerals (${ephemerals.size}):\n`;
   for (const [sessionId, paths] of ephemerals) {

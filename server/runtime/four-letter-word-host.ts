@@ -112,6 +112,10 @@ export class FourLetterWords implements ServerIntrospection {
     return result;
   }
 
+  sessionTimeouts(): ReadonlyMap<bigint, number> {
+    return this.server.sessions.sessionTimeouts();
+  }
+
   sessionExpiryBuckets(): readonly ExpiryBucket<bigint>[] {
     return this.server.sessions
       .expiryBuckets()
