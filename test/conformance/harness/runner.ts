@@ -7,8 +7,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, it } from 'vitest';
 import { TestingServer } from '../../../server/testing/testing-server';
 import {
+  type ApacheEnsemble,
   type ApacheZooKeeper,
   describeApache,
+  startApacheEnsemble,
   startApacheZooKeeper,
   superDigestFor,
 } from '../../support/apache';
@@ -344,9 +346,14 @@ async function runDifferential(
     runOn(apacheTarget, scenario, root),
     ...zookitTargets.map((target) => runOn(target, scenario, root)),
   ]);
-  if (apacheRun === undefined || apacheRun.status === 'rejected' || zookitRuns.some((run) => run.status === 'rejected')) {
+  if (
+    apacheRun === undefined ||
+    apacheRun.status === 'rejected' ||
+    zookitRuns.some((run) => run.status === 'rejected')
+  ) {
     const lines = zookitTargets.map(
-      (target, index) => `--- zookit ${target.kind}: ${describeOutcome(zookitRuns[index] as PromiseSettledResult<unknown>)}`,
+      (target, index) =>
+        `--- zookit ${target.kind}: ${describeOutcome(zookitRuns[index] as PromiseSettledResult<unknown>)}`,
     );
     throw new Error(
       `scenario '${scenario.name}' failed\n--- Apache ZooKeeper: ${apacheRun === undefined ? 'missing' : describeOutcome(apacheRun)}\n${lines.join('\n')}`,
@@ -359,7 +366,9 @@ async function runDifferential(
     const run = zookitRuns[index];
     if (run?.status !== 'fulfilled') return;
     if (dump !== undefined && scenario.name.includes(dump))
-      console.log(`--- Apache\n${formatRecords(fromApache)}\n--- zookit ${target.kind}\n${formatRecords(run.value)}`);
+      console.log(
+        `--- Apache\n${formatRecords(fromApache)}\n--- zookit ${target.kind}\n${formatRecords(run.value)}`,
+      );
     if (!isDeepStrictEqual(fromApache, run.value)) {
       throw new Error(
         `records differ for '${scenario.name}' (zookit ${target.kind})\n--- Apache ZooKeeper\n${formatRecords(fromApache)}\n--- zookit ${target.kind}\n${formatRecords(run.value)}`,
@@ -444,6 +453,55 @@ export function conformanceSuite(
             onEnsemble ? ensemble : undefined,
           );
         },
+        scenario.timeoutMs ?? 15_000,
+      );
+    });
+  });
+}
+
+/**
+ * Registers one test per scenario whose answers depend on the server's mode (four-letter
+ * words on a follower): a zookit ensemble's follower is compared with a follower of Apache
+ * ZooKeeper's own 3-server ensemble, both with this suite's tick and super digest.
+ */
+export function ensembleModesSuite(title: string, tag: string, scenarios: readonly Scenario[]): void {
+  describeApache(`conformance, ensemble modes: ${title}`, () => {
+    let apache: ApacheEnsemble | undefined;
+    let ensemble: ConformanceEnsemble | undefined;
+    let apacheTarget: Target;
+    let ensembleTarget: Target;
+
+    beforeAll(async () => {
+      const started = await Promise.allSettled([
+        startApacheEnsemble({ tickTime: TICK_MS, extendedTypes: true, superDigest: SUPER_DIGEST }),
+        startConformanceEnsemble(TICK_MS, zookitSettings({})),
+      ]);
+      const [apacheStart, ensembleStart] = started;
+      if (apacheStart?.status === 'fulfilled') apache = apacheStart.value;
+      if (ensembleStart?.status === 'fulfilled') ensemble = ensembleStart.value;
+      for (const start of started) if (start.status === 'rejected') throw start.reason;
+      if (apache === undefined || ensemble === undefined) throw new Error('both ensembles started');
+      const leaderId = await apache.waitForQuorum();
+      const follower = apache.servers.find((server) => server.id !== leaderId);
+      if (follower === undefined) throw new Error('an Apache ensemble of 3 has a follower');
+      apacheTarget = { kind: 'apache', port: follower.port, admin: await openAdmin(follower.port) };
+      ensembleTarget = {
+        kind: 'ensemble',
+        port: ensemble.followerPort,
+        admin: await openAdmin(ensemble.followerPort),
+      };
+    }, 90_000);
+
+    afterAll(async () => {
+      apacheTarget?.admin.channel.destroy();
+      ensembleTarget?.admin.channel.destroy();
+      await Promise.all([apache?.stop(), ensemble?.cluster.close()]);
+    });
+
+    scenarios.forEach((scenario, index) => {
+      it(
+        scenario.name,
+        () => runDifferential(scenario, `/cf-${tag}-${index}`, apacheTarget, [ensembleTarget], ensemble),
         scenario.timeoutMs ?? 15_000,
       );
     });
