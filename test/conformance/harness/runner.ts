@@ -69,13 +69,6 @@ export interface Scenario {
   zookitOnly?: string;
   /** A deliberate difference this scenario handles (documented in docs/conformance.md). */
   difference?: string;
-  /**
-   * The answer depends on the server's mode (standalone vs ensemble), e.g. a four-letter
-   * word's Mode line: the scenario is not compared between Apache standalone and a zookit
-   * ensemble; conformance-ensemble-modes.test.ts compares it with Apache's own ensemble.
-   * The reason is listed in docs/conformance.md.
-   */
-  standaloneOnly?: string;
   timeoutMs?: number;
 }
 
@@ -379,9 +372,8 @@ async function runDifferential(
 
 /**
  * Registers one test per scenario, all against one Apache ZooKeeper, one zookit server and
- * one 3-server zookit ensemble (sessions on a follower) started for this file. A scenario
- * marked `standaloneOnly` skips the ensemble here (it is compared with Apache's own
- * ensemble in conformance-ensemble-modes.test.ts instead).
+ * one 3-server zookit ensemble (sessions on a follower) started for this file. Answers that
+ * depend on the mode are compared with Apache's own ensemble by {@link ensembleModesSuite}.
  */
 export function conformanceSuite(
   title: string,
@@ -444,14 +436,7 @@ export function conformanceSuite(
       it(
         scenario.name,
         async () => {
-          const onEnsemble = scenario.standaloneOnly === undefined;
-          await runDifferential(
-            scenario,
-            root,
-            apacheTarget,
-            onEnsemble ? [zookitTarget, ensembleTarget] : [zookitTarget],
-            onEnsemble ? ensemble : undefined,
-          );
+          await runDifferential(scenario, root, apacheTarget, [zookitTarget, ensembleTarget], ensemble);
         },
         scenario.timeoutMs ?? 15_000,
       );
