@@ -8,6 +8,13 @@
  * wait until at most `maxLeases` leases exist (a children watch on `leases`), and release
  * the mutex. Only the one process holding the mutex watches the leases, and every other
  * waiter watches its predecessor in the mutex queue: a returned lease wakes one waiter.
+ * So at most `maxLeases + 1` lease nodes exist, the extra one the mutex holder's.
+ *
+ * The internal mutex node and our lease are ephemerals of one session. If that session
+ * ends while we wait, both are gone, and the whole attempt starts again from the mutex
+ * (Curator's "retry due to missing node"): a new lease made without holding the mutex
+ * would break the bound above, and with `maxLeases + 2` leases two waiters can each wait
+ * for the other forever once a holder leaves.
  *
  * `InterProcessSemaphoreMutex` is this with one lease: a mutex that is not re-entrant (a
  * second `acquire` on the same instance waits like anyone else).
@@ -15,7 +22,7 @@
  * Connection states: as {@link InterProcessMutex}. A lease node dies with its session;
  * after LOST the lease is gone and another process may take it.
  */
-import { NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
+import { NoNodeError, SessionExpiredError, type WatchEvent, type ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, leaseDecision } from './lock-decision';
@@ -24,6 +31,7 @@ import {
   createProtectedEphemeral,
   type Deadline,
   deadlineAfter,
+  LockAcquireError,
   LockInternals,
   nextReconnect,
   throwIfAborted,
@@ -31,8 +39,8 @@ import {
 } from './lock-internals';
 import { type InterProcessLock, type LockOptions, mutexDriver } from './mutex';
 
-/** Times a vanished lease is replaced within one `acquire`. */
-const LEASE_RECREATIONS_MAX = 3;
+/** Times one `acquire` starts again from the internal mutex after its session ended. */
+const LEASE_ATTEMPTS_MAX = 3;
 /** Lease checks within one `acquire`: each waits for a watch, so this only bounds a livelock. */
 const LEASE_ROUNDS_MAX = 100_000;
 
@@ -63,23 +71,43 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
   /** A lease, or `false` when `timeoutMs` passed first. */
   async acquire(options: AcquireOptions = {}): Promise<LockHandle | false> {
     const deadline = deadlineAfter(options.timeoutMs);
-    const lockNode = await this.internalLock.attempt(deadline, options.signal);
+    for (let attempt = 0; attempt < LEASE_ATTEMPTS_MAX; attempt++) {
+      const outcome = await this.attemptLease(deadline, options.signal);
+      if (outcome !== 'sessionEnded') return outcome;
+    }
+    throw new LockAcquireError(`${this.path}: our session ended ${LEASE_ATTEMPTS_MAX} times while we queued`);
+  }
+
+  /**
+   * One attempt under the internal mutex: a lease, `false` at the deadline, or
+   * 'sessionEnded' when the session that held our mutex node ended (the node is gone, so
+   * the caller must queue on the mutex again before making another lease).
+   */
+  private async attemptLease(
+    deadline: Deadline,
+    signal: AbortSignal | undefined,
+  ): Promise<LockHandle | false | 'sessionEnded'> {
+    const lockNode = await this.internalLock.attempt(deadline, signal);
     if (lockNode === undefined) return false;
+    let lease: HeldNode | undefined;
     try {
-      for (let creation = 0; creation < LEASE_RECREATIONS_MAX; creation++) {
-        const lease = await this.createLease(options.signal);
-        const outcome = await this.waitForLease(lease, deadline, options.signal).catch(
-          async (error: unknown) => {
-            await this.internalLock.deleteNode(lease.path);
-            throw error;
-          },
-        );
-        if (outcome === 'acquired') return this.handleFor(lease);
-        await this.internalLock.deleteNode(lease.path);
-        if (outcome === 'timeout') return false;
+      lease = await this.createLease(signal);
+      // A lease of another session than the mutex node's means that session ended between
+      // the two: the mutex node is gone, and this lease was made without holding it.
+      if (lease.stat.ephemeralOwner !== lockNode.stat.ephemeralOwner) return 'sessionEnded';
+      const outcome = await this.waitForLease(lease, deadline, signal);
+      if (outcome === 'acquired') {
+        const handle = this.handleFor(lease);
+        lease = undefined; // the handle owns it now
+        return handle;
       }
-      throw new Error(`${this.path}: our lease vanished ${LEASE_RECREATIONS_MAX} times`);
+      return outcome === 'timeout' ? false : 'sessionEnded';
+    } catch (error) {
+      // A request that waited for a connection failed with the session: as a vanished lease.
+      if (error instanceof SessionExpiredError) return 'sessionEnded';
+      throw error;
     } finally {
+      if (lease !== undefined) await this.internalLock.deleteNode(lease.path);
       await this.internalLock.deleteNode(lockNode.path);
     }
   }

@@ -162,65 +162,77 @@ for (const backend of recipeBackends) {
       expect(await readerClient.getChildren(path)).toEqual([]);
     });
 
-    // Deterministic expiry through the bundled server's hook. On Apache (sessions closed from
-    // outside, retried until they take) this scenario hung intermittently in full CI runs with
-    // a waiter never acquiring: an open bug, tracked on the recipes issue.
-    withFaultHooks(
-      'semaphore: an expired waiter re-queues on its new session; an expired holder is told and its lease passes on',
-      async () => {
-        const clientsOf = [
-          await startClient(suite.server, clients),
-          await startClient(suite.server, clients),
-          await startClient(suite.server, clients),
-        ] as const;
-        const [holderClient, waiterClient, thirdClient] = clientsOf;
-        const path = namespace('semaphore-expiry');
-        const leasesPath = `${path}/leases`;
-        const holder = await acquired(
-          new InterProcessSemaphoreV2(holderClient, path, 1, { policy: 'session' }).acquire(),
-        );
-        const waiting = new InterProcessSemaphoreV2(waiterClient, path, 1).acquire({ timeoutMs: 30_000 });
-        // Handled at once: if the test fails early, teardown closes the client under it.
-        waiting.catch(() => undefined);
-        await eventually(
-          async () => (await holderClient.getChildren(leasesPath)).length === 2,
-          5_000,
-          'waiter lease',
-        );
-        const waiterSession = waiterClient.sessionId;
-        await suite.server.expireSession(waiterClient);
-        // The waiter's lease died with its old session; it makes a new one on the new session.
-        await eventually(
-          async () => {
-            const owners = await ownersOf(holderClient, leasesPath);
-            return (
-              owners.length === 2 &&
-              owners.includes(waiterClient.sessionId) &&
-              !owners.includes(waiterSession)
-            );
-          },
-          15_000,
-          'the waiter re-queued',
-        );
-        const third = new InterProcessSemaphoreV2(thirdClient, path, 1).acquire({ timeoutMs: 30_000 });
-        third.catch(() => undefined);
-        await suite.server.expireSession(holderClient);
-        await eventually(() => holder.signal.aborted, 10_000, 'the holder told');
-        expect(['LOST', 'nodeDeleted']).toContain(lossReason(holder));
-        const next = await acquired(waiting);
-        expect(await ownersOf(thirdClient, leasesPath)).toContain(waiterClient.sessionId);
-        expect(
-          (await thirdClient.getChildren(leasesPath)).filter(
-            (name) => name === next.path.slice(leasesPath.length + 1),
-          ),
-        ).toHaveLength(1);
-        await holder.release();
-        await next.release();
-        const last = await acquired(third);
-        expect(await thirdClient.getChildren(leasesPath)).toEqual([last.path.slice(leasesPath.length + 1)]);
-        await last.release();
-      },
-    );
+    // The waiter expires while it holds the internal mutex and waits for a lease: both its
+    // nodes die with the session, and it must queue on the mutex again before its new lease.
+    // The third client is queued behind it on the mutex before the holder expires, so the
+    // interleaving is the same on every run: a re-queued lease made outside the mutex would
+    // let three leases exist with one allowed, and the two waiters would each wait for the
+    // other until their deadlines (it hung on Apache, whose slower expiry let the third in).
+    it('semaphore: an expired waiter re-queues on its new session; an expired holder is told and its lease passes on', async () => {
+      const clientsOf = [
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+      ] as const;
+      const [holderClient, waiterClient, thirdClient] = clientsOf;
+      const path = namespace('semaphore-expiry');
+      const leasesPath = `${path}/leases`;
+      const holder = await acquired(
+        new InterProcessSemaphoreV2(holderClient, path, 1, { policy: 'session' }).acquire(),
+      );
+      const waiting = new InterProcessSemaphoreV2(waiterClient, path, 1).acquire({ timeoutMs: 30_000 });
+      // Handled at once: if the test fails early, teardown closes the client under it.
+      waiting.catch(() => undefined);
+      await eventually(
+        async () => (await holderClient.getChildren(leasesPath)).length === 2,
+        5_000,
+        'waiter lease',
+      );
+      const waiterSession = waiterClient.sessionId;
+      await suite.server.expireSession(waiterClient);
+      // The waiter's lease died with its old session; it makes a new one on the new session.
+      await eventually(
+        async () => {
+          const owners = await ownersOf(holderClient, leasesPath);
+          return (
+            owners.length === 2 && owners.includes(waiterClient.sessionId) && !owners.includes(waiterSession)
+          );
+        },
+        15_000,
+        'the waiter re-queued',
+      );
+      const third = new InterProcessSemaphoreV2(thirdClient, path, 1).acquire({ timeoutMs: 30_000 });
+      third.catch(() => undefined);
+      // The re-queued waiter holds the internal mutex again; the third queues behind it there
+      // and makes no lease yet: never more than maxLeases + 1 leases.
+      await eventually(
+        async () => (await ownersOf(holderClient, `${path}/locks`)).length === 2,
+        5_000,
+        'the third queued on the internal mutex',
+      );
+      const mutexOwners = await ownersOf(holderClient, `${path}/locks`);
+      expect(mutexOwners).toHaveLength(2);
+      expect(mutexOwners).toContain(waiterClient.sessionId);
+      expect(mutexOwners).toContain(thirdClient.sessionId);
+      expect((await ownersOf(holderClient, leasesPath)).sort()).toEqual(
+        [holderClient.sessionId, waiterClient.sessionId].sort(),
+      );
+      await suite.server.expireSession(holderClient);
+      await eventually(() => holder.signal.aborted, 10_000, 'the holder told');
+      expect(['LOST', 'nodeDeleted']).toContain(lossReason(holder));
+      const next = await acquired(waiting);
+      expect(await ownersOf(thirdClient, leasesPath)).toContain(waiterClient.sessionId);
+      expect(
+        (await thirdClient.getChildren(leasesPath)).filter(
+          (name) => name === next.path.slice(leasesPath.length + 1),
+        ),
+      ).toHaveLength(1);
+      await holder.release();
+      await next.release();
+      const last = await acquired(third);
+      expect(await thirdClient.getChildren(leasesPath)).toEqual([last.path.slice(leasesPath.length + 1)]);
+      await last.release();
+    });
 
     it('LeaderSelector: the leader’s session expires, its term is aborted, the other takes over with a larger token', async () => {
       const log: string[] = [];
