@@ -1,10 +1,10 @@
 /**
  * What a follower or observer forwards to its leader in a REQUEST packet (opaque bytes to the
  * ZAB core): a client's write with who sent it — session id, cxid, the connection's auth ids
- * — or a `sync` waiting for the leader's answer. zookit's own layout:
+ * — or a `sync`. zookit's own layout:
  *
  *   int kind; kind=write: long sessionId, int cxid, vector<Id> authIds, int type, body
- *             kind=sync:  int token
+ *             kind=sync:  nothing more (the ZAB core matches SYNC answers in order)
  *
  * The body is the request record for `type` (src/protocol's request codecs); createSession
  * carries its `int timeOut`, closeSession and reconfig none, a client's deleteContainer a
@@ -27,10 +27,9 @@ export interface ForwardedWrite {
   readonly write: WriteRequest;
 }
 
-/** A forwarded sync: the leader answers with the zxid the learner must apply first. */
+/** A forwarded sync: the core's SYNC request (peer-codec.ts puts it in a REQUEST packet). */
 export interface ForwardedSync {
   readonly kind: 'sync';
-  readonly token: number;
 }
 
 /** Anything a learner forwards. */
@@ -45,7 +44,7 @@ const ID_BYTES_MIN = 8;
 export function encodeForwarded(value: Forwarded): Buffer {
   const writer = new Writer(256);
   if (value.kind === 'sync') {
-    writer.int(KIND_SYNC).int(value.token);
+    writer.int(KIND_SYNC);
     return writer.finish();
   }
   writer.int(KIND_WRITE).long(value.sessionId).int(value.cxid).vector(value.authIds, encodeId);
@@ -58,9 +57,8 @@ export function decodeForwarded(bytes: Buffer): Forwarded {
   const reader = new Reader(bytes);
   const kind = reader.int();
   if (kind === KIND_SYNC) {
-    const token = reader.int();
     reader.expectEnd('forwarded sync');
-    return { kind: 'sync', token };
+    return { kind: 'sync' };
   }
   if (kind !== KIND_WRITE) throw new ProtocolError('unknown-type', `forwarded request kind ${kind}`);
   const sessionId = reader.long();
@@ -71,6 +69,11 @@ export function decodeForwarded(bytes: Buffer): Forwarded {
   const write = decodeWriteRequest(reader);
   reader.expectEnd('forwarded write');
   return { kind: 'write', sessionId, cxid, authIds, write };
+}
+
+/** True if REQUEST bytes are a forwarded sync (exactly the sync kind, nothing after it). */
+export function isForwardedSync(bytes: Buffer): boolean {
+  return bytes.length === 4 && bytes.readInt32BE(0) === KIND_SYNC;
 }
 
 function encodeWriteRequest(writer: Writer, write: WriteRequest): void {

@@ -1,13 +1,15 @@
 /**
  * zookit's own encoding of the messages ensemble members exchange: the pure core's
- * {@link ZabMessage} union plus the runtime's SYNC answer, written with src/protocol's
- * Writer/Reader. Mixed Apache/zookit ensembles are not a goal, so this is not Apache's
- * `QuorumPacket` layout; the tags reuse Apache's packet type numbers where one exists.
+ * {@link ZabMessage} union, written with src/protocol's Writer/Reader. Mixed Apache/zookit
+ * ensembles are not a goal, so this is not Apache's `QuorumPacket` layout; the tags are
+ * Apache's packet type numbers where one exists. As in Apache, a learner forwards a client's
+ * sync as a REQUEST (its body the forwarded-request encoding of a sync, forwarded-request.ts)
+ * and the leader answers with SYNC (type 7).
  *
  * Layout of every message: `int tag, int from, int to`, then for a notification
  * `int state, int leader, long zxid, long peerEpoch, long electionEpoch`; for a quorum packet
  * `int link, long sequence` and the kind's fields (epochs are written as longs: they are
- * unsigned 32-bit values); for a sync answer `int token, long zxid`.
+ * unsigned 32-bit values).
  */
 import { ProtocolError } from '../../src/protocol/errors';
 import { QuorumPacketType } from '../../src/protocol/quorum';
@@ -16,22 +18,10 @@ import type { Writer } from '../../src/protocol/writer';
 import { assert } from '../../src/util/assert';
 import type { LogEntry, QuorumMessage, SessionTouch, ZabMessage } from '../zab/messages';
 import { Role } from '../zab/role';
-
-/**
- * The leader's answer to a learner's forwarded `sync`: every txn the leader had proposed when
- * it handled the sync is at or below `zxid` (Apache's SYNC packet back to the learner).
- */
-export interface SyncReplyMessage {
-  readonly kind: 'sync-reply';
-  readonly from: number;
-  readonly to: number;
-  /** The learner's number for the waiting sync. */
-  readonly token: number;
-  readonly zxid: bigint;
-}
+import { encodeForwarded, isForwardedSync } from './forwarded-request';
 
 /** Everything one member sends another. */
-export type PeerMessage = ZabMessage | SyncReplyMessage;
+export type PeerMessage = ZabMessage;
 
 /** Tags: Apache's packet types for quorum packets, then zookit's own above 100. */
 export const PeerMessageTag = {
@@ -50,20 +40,26 @@ export const PeerMessageTag = {
   ack: QuorumPacketType.ACK,
   ping: QuorumPacketType.PING,
   request: QuorumPacketType.REQUEST,
-  'sync-reply': QuorumPacketType.SYNC,
+  sync: QuorumPacketType.SYNC,
   notification: 100,
-} as const satisfies Record<PeerMessage['kind'], number>;
+} as const satisfies Record<Exclude<PeerMessage['kind'], 'syncrequest'>, number>;
 
-const kindByTag = new Map<number, PeerMessage['kind']>(
-  Object.entries(PeerMessageTag).map(([kind, tag]) => [tag, kind as PeerMessage['kind']]),
+type TaggedKind = keyof typeof PeerMessageTag;
+
+const kindByTag = new Map<number, TaggedKind>(
+  Object.entries(PeerMessageTag).map(([kind, tag]) => [tag, kind as TaggedKind]),
 );
+
+/** The REQUEST body of a forwarded sync (Apache forwards a sync like any request). */
+const forwardedSyncBody = encodeForwarded({ kind: 'sync' });
 
 /** Bytes of one SessionTouch on the wire (long id + int timeout): bounds the vector count. */
 const SESSION_TOUCH_BYTES = 12;
 
 /** Encodes one message (no length prefix: the transport frames it). */
 export function encodePeerMessage(writer: Writer, message: PeerMessage): void {
-  writer.int(PeerMessageTag[message.kind]).int(message.from).int(message.to);
+  const tag = message.kind === 'syncrequest' ? PeerMessageTag.request : PeerMessageTag[message.kind];
+  writer.int(tag).int(message.from).int(message.to);
   if (message.kind === 'notification') {
     writer
       .int(message.state)
@@ -71,10 +67,6 @@ export function encodePeerMessage(writer: Writer, message: PeerMessage): void {
       .long(message.vote.zxid)
       .long(BigInt(message.vote.peerEpoch))
       .long(BigInt(message.electionEpoch));
-    return;
-  }
-  if (message.kind === 'sync-reply') {
-    writer.int(message.token).long(message.zxid);
     return;
   }
   writer.int(message.link).long(BigInt(message.sequence));
@@ -108,6 +100,10 @@ function encodeQuorumFields(writer: Writer, message: QuorumMessage): void {
       writer.long(message.entry.zxid).buffer(message.entry.data);
       return;
     case 'uptodate':
+    case 'sync':
+      return;
+    case 'syncrequest':
+      writer.buffer(forwardedSyncBody);
       return;
     case 'ping':
       writer.int(message.touches.length);
@@ -135,14 +131,18 @@ export function decodePeerMessage(reader: Reader): PeerMessage {
     const electionEpoch = epochNumber(reader.long());
     return { kind, from, to, state: state as Role, vote: { leader, zxid, peerEpoch }, electionEpoch };
   }
-  if (kind === 'sync-reply') return { kind, from, to, token: reader.int(), zxid: reader.long() };
   const link = reader.int();
   const sequence = Number(reader.long());
   const fields = decodeQuorumFields(kind, reader);
+  if (kind === 'request' && isForwardedSync(fields.data as Buffer))
+    return { kind: 'syncrequest', from, to, link, sequence };
   return { kind, from, to, link, sequence, ...fields } as QuorumMessage;
 }
 
-function decodeQuorumFields(kind: QuorumMessage['kind'], reader: Reader): Record<string, unknown> {
+function decodeQuorumFields(
+  kind: Exclude<QuorumMessage['kind'], 'syncrequest'>,
+  reader: Reader,
+): Record<string, unknown> {
   switch (kind) {
     case 'followerinfo':
     case 'observerinfo':
@@ -163,6 +163,7 @@ function decodeQuorumFields(kind: QuorumMessage['kind'], reader: Reader): Record
     case 'inform':
       return { entry: decodeLogEntry(reader) };
     case 'uptodate':
+    case 'sync':
       return {};
     case 'ping': {
       const count = reader.count(SESSION_TOUCH_BYTES, 'session touches');

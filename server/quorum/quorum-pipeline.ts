@@ -35,7 +35,6 @@ import type { LogEntry, Snapshot, ZabMessage } from '../zab/messages';
 import type { Peer } from '../zab/peer';
 import type { ForwardedRequest, Ready } from '../zab/ready';
 import { Role, roleName } from '../zab/role';
-import { epochOf, makeZxid } from '../zab/zxid';
 import { decodeForwarded, encodeForwarded } from './forwarded-request';
 import type { PeerMessage } from './peer-codec';
 import type { PeerTransport } from './peer-transport';
@@ -60,11 +59,20 @@ type LeaderWork =
       readonly onApplied: AppliedCallback | undefined;
       readonly origin: ServerConnection | undefined;
     }
-  | { readonly kind: 'sync-local'; readonly callback: () => void }
-  | { readonly kind: 'sync-forwarded'; readonly from: number; readonly token: number };
+  | {
+      readonly kind: 'sync-local';
+      readonly callback: () => void;
+      readonly origin: ServerConnection | undefined;
+    };
 
-interface ForwardWork {
-  readonly data: Buffer;
+/** A learner's queue to its leader: writes (REQUEST) and syncs, kept in the client's order. */
+type ForwardWork =
+  | { readonly kind: 'write'; readonly data: Buffer; readonly origin: ServerConnection | undefined }
+  | { readonly kind: 'sync'; readonly callback: () => void; readonly origin: ServerConnection | undefined };
+
+/** A client sync the ZAB core holds (Peer.sync): answered via Ready.syncs, failed via failedSyncs. */
+interface SyncWaiter {
+  readonly callback: () => void;
   readonly origin: ServerConnection | undefined;
 }
 
@@ -91,8 +99,7 @@ export class QuorumPipeline implements TxnPipeline {
   private forwards: ForwardWork[] = [];
   private readonly repliesByZxid = new Map<bigint, AppliedCallback>();
   private readonly repliesByRequest = new Map<string, AppliedCallback>();
-  private readonly syncs = new Map<number, () => void>();
-  private nextSyncToken = 1;
+  private readonly syncs = new Map<number, SyncWaiter>();
   private readonly heldLearnerInfos = new Map<number, { message: ZabMessage; tick: number }>();
   private compactTo: bigint | undefined;
   private pumping = false;
@@ -178,23 +185,22 @@ export class QuorumPipeline implements TxnPipeline {
         authIds: context.authIds,
         write,
       });
-      this.forwards.push({ data, origin });
+      this.forwards.push({ kind: 'write', data, origin });
     }
     this.pump();
   }
 
   afterPreparedWrites(callback: () => void, origin?: ServerConnection): void {
+    // The ZAB core answers syncs (Peer.sync): after the writes queued before it are proposed
+    // (leader) or forwarded (learner), so they are among what the sync waits for.
     if (this.peer.role === Role.LEADING) {
-      this.leaderWork.push({ kind: 'sync-local', callback });
+      this.leaderWork.push({ kind: 'sync-local', callback, origin });
     } else {
       if (!this.serving) {
         origin?.close('server is not serving');
         return;
       }
-      const token = this.nextSyncToken;
-      this.nextSyncToken = this.nextSyncToken >= 0x7fff_ffff ? 1 : this.nextSyncToken + 1;
-      this.syncs.set(token, callback);
-      this.forwards.push({ data: encodeForwarded({ kind: 'sync', token }), origin });
+      this.forwards.push({ kind: 'sync', callback, origin });
     }
     this.pump();
   }
@@ -231,12 +237,6 @@ export class QuorumPipeline implements TxnPipeline {
   /** A message from a peer (the transport's delivery callback). */
   deliver(message: PeerMessage): void {
     if (this.stopped) return;
-    if (message.kind === 'sync-reply') {
-      const callback = this.syncs.get(message.token);
-      this.syncs.delete(message.token);
-      if (callback !== undefined) this.server.waitForApplied(message.zxid, callback);
-      return;
-    }
     if (this.inbox.length >= quorumPipelineLimits.inboxMessagesMax) return; // loss is allowed
     this.inbox.push(message);
     this.pump();
@@ -328,6 +328,7 @@ export class QuorumPipeline implements TxnPipeline {
     if (this.stopped) return; // killed while persisting: a crash sends and applies nothing more
     for (const message of ready.messages) this.transport.send(message);
     for (const entry of ready.committed) this.apply(entry);
+    this.settleSyncs(ready);
     for (const request of ready.requests) this.acceptForwarded(request);
     const now = Date.now();
     for (const touch of ready.sessionTouches) this.server.sessions.touchSession(touch.sessionId, now);
@@ -392,7 +393,8 @@ export class QuorumPipeline implements TxnPipeline {
       return;
     }
     if (forwarded.kind === 'sync') {
-      this.leaderWork.push({ kind: 'sync-forwarded', from: request.from, token: forwarded.token });
+      // Syncs travel as the core's own SYNC requests, never as opaque REQUEST bytes.
+      this.server.logger.warn(`server ${request.from} forwarded a sync as a plain request`);
       return;
     }
     const { sessionId, cxid, authIds, write } = forwarded;
@@ -409,30 +411,48 @@ export class QuorumPipeline implements TxnPipeline {
     const work = this.leaderWork;
     this.leaderWork = [];
     if (this.peer.role !== Role.LEADING || !this.peer.serving) {
-      for (const item of work) if (item.kind === 'write') item.origin?.close('leader is not serving');
+      for (const item of work) item.origin?.close('leader is not serving');
       return;
     }
     const timeMs = BigInt(Date.now());
     for (const item of work) {
-      if (item.kind === 'sync-local') {
-        this.server.waitForApplied(this.peer.log.lastZxid, item.callback);
-      } else if (item.kind === 'sync-forwarded') {
-        const { id } = this.peer.config;
-        this.transport.send({
-          kind: 'sync-reply',
-          from: id,
-          to: item.from,
-          token: item.token,
-          zxid: this.peer.log.lastZxid,
-        });
-      } else {
-        this.propose(item, timeMs);
-      }
+      if (item.kind === 'sync-local') this.startSync(item);
+      else this.propose(item, timeMs);
+    }
+  }
+
+  /** Hands a client's sync to the core; Ready.syncs or Ready.failedSyncs settles it. */
+  private startSync(waiter: SyncWaiter): void {
+    let id: number;
+    try {
+      id = this.peer.sync();
+    } catch (error) {
+      this.server.logger.warn(`sync dropped: ${String(error)}`);
+      waiter.origin?.close('sync dropped');
+      return;
+    }
+    assert(!this.syncs.has(id), 'sync ids are unique while outstanding');
+    this.syncs.set(id, waiter);
+  }
+
+  /** After a Ready's txns are applied: answer released syncs, drop the clients of failed ones. */
+  private settleSyncs(ready: Ready): void {
+    for (const id of ready.syncs) {
+      const waiter = this.syncs.get(id);
+      this.syncs.delete(id);
+      waiter?.callback();
+    }
+    for (const id of ready.failedSyncs) {
+      const waiter = this.syncs.get(id);
+      this.syncs.delete(id);
+      // The leader was lost: the client sees a connection loss and retries elsewhere.
+      waiter?.origin?.close('leader lost during sync');
     }
   }
 
   private propose(item: LeaderWork & { kind: 'write' }, timeMs: bigint): void {
-    const zxid = this.nextZxid();
+    const zxid = this.peer.nextZxid;
+    assert(zxid !== undefined, 'a serving leader has a next zxid');
     if (item.write.type === OpCode.closeSession)
       this.server.sessions.setSessionClosing(item.context.sessionId);
     const entry = this.server.db.prepare(item.write, item.context, zxid, timeMs);
@@ -451,18 +471,6 @@ export class QuorumPipeline implements TxnPipeline {
     if (item.onApplied !== undefined) this.repliesByZxid.set(zxid, item.onApplied);
   }
 
-  /**
-   * The zxid the next proposal gets: the leader's counter restarts at 1 in each epoch.
-   * (`Peer.nextZxid` answers lastZxid + 1 even when the log's last txn is of an older epoch,
-   * so it is computed here from the epoch the peer leads.)
-   */
-  private nextZxid(): bigint {
-    const epoch = this.peer.leaderEpoch;
-    assert(this.peer.nextZxid !== undefined && epoch !== undefined, 'a serving leader has a next zxid');
-    const last = this.peer.log.lastZxid;
-    return epochOf(last) === epoch ? last + 1n : makeZxid(epoch, 1);
-  }
-
   /** A serving learner hands queued writes and syncs to its leader. */
   private runForwards(): void {
     if (this.forwards.length === 0) return;
@@ -474,7 +482,8 @@ export class QuorumPipeline implements TxnPipeline {
         item.origin?.close('server is not serving');
         continue;
       }
-      this.peer.forward(item.data);
+      if (item.kind === 'sync') this.startSync(item);
+      else this.peer.forward(item.data);
     }
   }
 
@@ -498,12 +507,13 @@ export class QuorumPipeline implements TxnPipeline {
 
   private loseService(): void {
     this.server.db.discardPending();
-    for (const item of this.leaderWork) if (item.kind === 'write') item.origin?.close('leader changed');
+    for (const item of this.leaderWork) item.origin?.close('leader changed');
     for (const item of this.forwards) item.origin?.close('leader changed');
     this.leaderWork = [];
     this.forwards = [];
     this.repliesByZxid.clear();
     this.repliesByRequest.clear();
+    for (const waiter of this.syncs.values()) waiter.origin?.close('leader changed');
     this.syncs.clear();
     this.servedLeader = undefined;
     // Apache's learner and leader shut their client side down on a role change: clients

@@ -34,6 +34,8 @@ export interface PeerCore {
   forwarded(from: number, data: Buffer): void;
   /** Leader: sessions touched on a learner. */
   touched(touches: readonly SessionTouch[]): void;
+  /** A client's sync (its id from `Peer.sync`) may be answered: everything before it is committed. */
+  syncReleased(id: number): void;
   /** The leader's epoch is established: our election vote now names it (election.ts). */
   epochEstablished(epoch: number): void;
   /** Gives up the current role and starts an election. */

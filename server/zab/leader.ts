@@ -48,6 +48,21 @@ interface LearnerHandler {
 /** Retired connection ids remembered per leader, so a late repeat cannot reopen one. */
 const retiredLinksMax = 10_000;
 
+/** Syncs waiting for their proposals to commit; more are refused (the client retries). */
+export const pendingSyncsMax = 100_000;
+
+/**
+ * A client sync waiting on the leader (Apache's pendingSyncs): answered once `zxid`, the last
+ * proposal issued when it arrived, is committed. `learner` undefined is a sync of a client
+ * of the leader itself (`id` is then the peer's sync id).
+ */
+interface PendingSync {
+  readonly zxid: bigint;
+  readonly learner: number | undefined;
+  readonly link: number;
+  readonly id: number;
+}
+
 /** This peer leading one epoch. */
 export class Leader {
   phase: LeaderPhase = 'discovery';
@@ -62,6 +77,8 @@ export class Leader {
   /** Our own log is durable through here (updated after each Ready is persisted). */
   private selfDurableZxid: bigint;
   private nextCounter = 1;
+  /** In zxid order: a sync waits for the last proposal at its arrival, which only grows. */
+  private pendingSyncs: PendingSync[] = [];
 
   constructor(private readonly core: PeerCore) {
     assert(isVoter(core.config.membership, core.config.id), 'only a voter leads');
@@ -107,6 +124,14 @@ export class Leader {
       case 'request':
         // Only an established leader orders writes; the learner's client retries otherwise.
         if (this.phase === 'broadcast') this.core.forwarded(handler.id, message.data);
+        return;
+      case 'syncrequest':
+        // A learner forwards syncs only while serving, i.e. after our UPTODATE.
+        if (handler.phase !== 'broadcast') {
+          this.closeHandler(handler, `SYNC request in phase ${handler.phase}`);
+          return;
+        }
+        this.queueSync({ zxid: this.core.log.lastZxid, learner: handler.id, link: handler.link, id: 0 });
         return;
       default:
         this.closeHandler(handler, `unexpected ${message.kind}`);
@@ -286,6 +311,71 @@ export class Leader {
     return entry.zxid;
   }
 
+  /** The zxid the next {@link propose} assigns: the counter restarts at 1 in every epoch. */
+  get nextZxid(): bigint {
+    assert(this.phase === 'broadcast', 'only an established leader proposes');
+    assert(this.nextCounter >= 1 && this.nextCounter <= ZXID_COUNTER_MAX, 'the counter is in range');
+    return makeZxid(this.epoch, this.nextCounter);
+  }
+
+  /**
+   * A client of ours called sync (peer id `id`): it is answered (`core.syncReleased`) once
+   * every proposal issued so far is committed. Returns false when too many syncs wait.
+   */
+  syncLocal(id: number): boolean {
+    assert(this.phase === 'broadcast', 'only an established leader answers syncs');
+    if (this.pendingSyncs.length >= pendingSyncsMax) return false;
+    this.queueSync({ zxid: this.core.log.lastZxid, learner: undefined, link: 0, id });
+    return true;
+  }
+
+  /** Ids of our own clients' syncs still waiting (they fail when we step down). */
+  takeLocalSyncs(): number[] {
+    const ids = this.pendingSyncs.filter((sync) => sync.learner === undefined).map((sync) => sync.id);
+    this.pendingSyncs = [];
+    return ids;
+  }
+
+  private queueSync(sync: PendingSync): void {
+    assert(sync.zxid <= this.core.log.lastZxid, 'a sync waits for a proposal we issued');
+    const last = this.pendingSyncs.at(-1);
+    assert(last === undefined || last.zxid <= sync.zxid, 'pending syncs stay in zxid order');
+    if (sync.zxid <= this.core.committedZxid) {
+      this.answerSync(sync);
+      return;
+    }
+    if (this.pendingSyncs.length >= pendingSyncsMax) {
+      // A learner's client would wait forever: drop the learner, its clients retry elsewhere.
+      const handler = sync.learner === undefined ? undefined : this.handlers.get(sync.learner);
+      if (handler !== undefined && handler.link === sync.link) this.closeHandler(handler, 'too many syncs');
+      return;
+    }
+    this.pendingSyncs.push(sync);
+  }
+
+  /** Answers every pending sync whose proposals are committed (after their COMMITs were sent). */
+  private releaseSyncs(): void {
+    const committed = this.core.committedZxid;
+    let released = 0;
+    for (const sync of this.pendingSyncs) {
+      if (sync.zxid > committed) break;
+      this.answerSync(sync);
+      released++;
+    }
+    if (released > 0) this.pendingSyncs = this.pendingSyncs.slice(released);
+    assert((this.pendingSyncs[0]?.zxid ?? committed + 1n) > committed, 'no answerable sync waits');
+  }
+
+  private answerSync(sync: PendingSync): void {
+    if (sync.learner === undefined) {
+      this.core.syncReleased(sync.id);
+      return;
+    }
+    // A learner that reconnected since has failed that sync already (new link).
+    const handler = this.handlers.get(sync.learner);
+    if (handler !== undefined && handler.link === sync.link) this.send(handler, { kind: 'sync' });
+  }
+
   /** A learner whose sync stream was cut receives every later proposal/commit in order. */
   private holdsStream(handler: LearnerHandler): boolean {
     return handler.phase === 'newleader' || handler.phase === 'synced' || handler.phase === 'broadcast';
@@ -319,6 +409,7 @@ export class Leader {
     for (const handler of this.handlers.values()) {
       if (this.holdsStream(handler)) this.sendCommitted(handler, previous, target, committed);
     }
+    this.releaseSyncs();
   }
 
   private sendCommitted(

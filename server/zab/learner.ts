@@ -30,6 +30,18 @@ export type LearnerPhase = 'connecting' | 'epoch' | 'sync' | 'acked' | 'serving'
 /** Most distinct sessions a learner reports per ping. */
 export const touchedSessionsMax = 100_000;
 
+/** Client syncs a learner keeps outstanding at its leader; more are refused. */
+export const outstandingSyncsMax = 100_000;
+
+/**
+ * Ticks between repeats of FOLLOWERINFO/OBSERVERINFO while the leader has not answered. The
+ * first one may be lost, or reach the leader before it decided to lead (Apache's learner
+ * keeps re-connecting); the repeat is the same packet on the same link (sequence 0), which
+ * the leader ignores once it has one, so a slow answer is never cut off. Bounded by
+ * initLimit: a learner still unanswered then goes LOOKING.
+ */
+export const learnerInfoResendTicks = 2;
+
 /** One connection of a follower or observer to its leader. */
 export class Learner {
   phase: LearnerPhase = 'connecting';
@@ -37,7 +49,10 @@ export class Learner {
   private inSequence = 0;
   private lastHeardTick: number;
   private epoch = -1;
+  private infoSentTick: number;
   private readonly touches = new Map<bigint, number>();
+  /** Ids of client syncs sent to the leader, oldest first: each SYNC answers the head. */
+  private syncs: number[] = [];
   /** The sync stream, held until NEWLEADER. */
   private sync:
     | { start: DiffMessage | TruncMessage | SnapMessage; entries: LogEntry[]; lastZxid: bigint }
@@ -52,10 +67,13 @@ export class Learner {
     assert(leader !== core.config.id, 'a learner does not follow itself');
     assert(link > 0, 'link ids are positive');
     this.lastHeardTick = core.tickCount;
-    this.send({
-      kind: observer ? 'observerinfo' : 'followerinfo',
-      acceptedEpoch: core.acceptedEpoch,
-    });
+    this.infoSentTick = core.tickCount;
+    this.send(this.learnerInfo());
+    assert(this.outSequence === 1, 'the learner info opens the stream');
+  }
+
+  private learnerInfo(): QuorumBody {
+    return { kind: this.observer ? 'observerinfo' : 'followerinfo', acceptedEpoch: this.core.acceptedEpoch };
   }
 
   /** True once UPTODATE arrived: the learner serves clients. */
@@ -111,6 +129,14 @@ export class Learner {
       case 'ping':
         this.send({ kind: 'ping', touches: this.takeTouches() });
         return undefined;
+      case 'sync': {
+        if (this.phase !== 'serving') return `SYNC in phase ${this.phase}`;
+        const id = this.syncs.shift();
+        if (id === undefined) return 'SYNC without an outstanding sync request';
+        // The COMMITs the leader sent before it are committed here: Ready applies them first.
+        this.core.syncReleased(id);
+        return undefined;
+      }
       default:
         return `unexpected ${message.kind} from the leader`;
     }
@@ -187,13 +213,43 @@ export class Learner {
     return undefined;
   }
 
-  /** Advances time: gives up on a silent leader. */
+  /** Advances time: repeats an unanswered learner info; gives up on a silent leader. */
   tick(): void {
     const { initLimit, syncLimit } = this.core.config;
+    const now = this.core.tickCount;
     const limit = this.phase === 'serving' ? syncLimit : initLimit;
-    if (this.core.tickCount - this.lastHeardTick > limit) {
+    if (now - this.lastHeardTick > limit) {
       this.core.stepDown(`leader ${this.leader} silent for ${limit} ticks in phase ${this.phase}`);
+      return;
     }
+    if (this.phase === 'connecting' && now - this.infoSentTick >= learnerInfoResendTicks) {
+      this.infoSentTick = now;
+      // The same first packet of the same stream again (what a TCP retransmit would be).
+      const { id } = this.core.config;
+      this.core.send({
+        ...this.learnerInfo(),
+        from: id,
+        to: this.leader,
+        link: this.link,
+        sequence: 0,
+      } as QuorumMessage);
+    }
+  }
+
+  /** Sends a client's sync to the leader (serving learners only); `id` is the peer's sync id. */
+  requestSync(id: number): boolean {
+    if (!this.serving || this.syncs.length >= outstandingSyncsMax) return false;
+    this.syncs.push(id);
+    this.send({ kind: 'syncrequest' });
+    assert(this.syncs.at(-1) === id, 'the sync waits last in line');
+    return true;
+  }
+
+  /** Ids of syncs still waiting for the leader (they fail when this connection ends). */
+  takeSyncs(): number[] {
+    const ids = this.syncs;
+    this.syncs = [];
+    return ids;
   }
 
   /** Forwards a client's write to the leader (serving learners only). */

@@ -135,6 +135,22 @@ export interface RequestMessage extends LinkFields {
   readonly data: Buffer;
 }
 
+/**
+ * SYNC request: a learner's client called `sync` (Apache forwards it to the leader as a
+ * REQUEST of type sync). The leader answers with {@link SyncMessage}.
+ */
+export interface SyncRequestMessage extends LinkFields {
+  readonly kind: 'syncrequest';
+}
+/**
+ * SYNC (Apache's Leader.SYNC): answers the learner's oldest outstanding sync request. The
+ * leader sends it once every proposal it had issued when the request arrived is committed,
+ * after those COMMITs on the same stream, so the learner has applied them when it reads it.
+ */
+export interface SyncMessage extends LinkFields {
+  readonly kind: 'sync';
+}
+
 /** Every quorum packet. */
 export type QuorumMessage =
   | LearnerInfoMessage
@@ -150,7 +166,9 @@ export type QuorumMessage =
   | UpToDateMessage
   | AckMessage
   | PingMessage
-  | RequestMessage;
+  | RequestMessage
+  | SyncRequestMessage
+  | SyncMessage;
 
 /** Every message a peer sends or receives. */
 export type ZabMessage = NotificationMessage | QuorumMessage;

@@ -50,6 +50,9 @@ export class Peer implements PeerCore {
   private outbox: ZabMessage[] = [];
   private requests: ForwardedRequest[] = [];
   private sessionTouches: SessionTouch[] = [];
+  private syncsReleased: number[] = [];
+  private syncsFailed: number[] = [];
+  private nextSyncId = 1;
   private inFlight: Ready | undefined;
 
   constructor(
@@ -182,10 +185,34 @@ export class Peer implements PeerCore {
     return zxid;
   }
 
-  /** The zxid the next {@link propose} will get (the runtime's PREP needs it first). */
+  /**
+   * The zxid the next {@link propose} will get (the runtime's PREP needs it first):
+   * `epoch << 32 | counter`, the counter restarting at 1 in each epoch, whatever epoch the
+   * last logged txn is of. Undefined unless this peer is a serving leader.
+   */
   get nextZxid(): bigint | undefined {
     if (this.leaderState === undefined || !this.leaderState.serving) return undefined;
-    return this.log.lastZxid + 1n;
+    const zxid = this.leaderState.nextZxid;
+    assert(zxid > this.log.lastZxid, 'the next zxid follows every logged one');
+    return zxid;
+  }
+
+  /**
+   * A client's `sync`: returns an id that a later {@link Ready.syncs} releases once this
+   * server has applied every txn the leader had proposed when the sync reached it (a learner
+   * forwards it to the leader; the leader answers after those proposals commit). If the
+   * leader is lost first, the id comes back in {@link Ready.failedSyncs}. Throws
+   * {@link ProposalDroppedError} unless this peer serves.
+   */
+  sync(): number {
+    this.assertNoReadyInFlight();
+    const id = this.nextSyncId;
+    let accepted = false;
+    if (this.leaderState?.serving === true) accepted = this.leaderState.syncLocal(id);
+    else if (this.learnerState !== undefined) accepted = this.learnerState.requestSync(id);
+    if (!accepted) throw new ProposalDroppedError(`server ${this.config.id} cannot take a sync now`);
+    this.nextSyncId = this.nextSyncId >= Number.MAX_SAFE_INTEGER ? 1 : this.nextSyncId + 1;
+    return id;
   }
 
   /** Forwards a write from a learner's client to the leader (REQUEST). */
@@ -218,7 +245,9 @@ export class Peer implements PeerCore {
       this.outbox.length > 0 ||
       this.applied < this.committed ||
       this.requests.length > 0 ||
-      this.sessionTouches.length > 0
+      this.sessionTouches.length > 0 ||
+      this.syncsReleased.length > 0 ||
+      this.syncsFailed.length > 0
     );
   }
 
@@ -237,6 +266,8 @@ export class Peer implements PeerCore {
       hardState: this.hardDirty ? this.hard : undefined,
       messages: this.outbox,
       committed,
+      syncs: this.syncsReleased,
+      failedSyncs: this.syncsFailed,
       requests: this.requests,
       sessionTouches: this.sessionTouches,
     };
@@ -248,6 +279,8 @@ export class Peer implements PeerCore {
     this.outbox = [];
     this.requests = [];
     this.sessionTouches = [];
+    this.syncsReleased = [];
+    this.syncsFailed = [];
     if (committed.length > 0) this.applied = this.committed;
     this.inFlight = ready;
     return ready;
@@ -275,6 +308,9 @@ export class Peer implements PeerCore {
   becomeLooking(reason: string): void {
     assertTransition(this.currentRole, Role.LOOKING);
     this.event(`${roleName(this.currentRole)} -> LOOKING: ${reason}`);
+    // Outstanding client syncs can no longer be answered by this leader: connection loss.
+    const failed = this.leaderState?.takeLocalSyncs() ?? this.learnerState?.takeSyncs() ?? [];
+    this.syncsFailed.push(...failed);
     this.currentRole = Role.LOOKING;
     this.leaderState = undefined;
     this.learnerState = undefined;
@@ -371,6 +407,11 @@ export class Peer implements PeerCore {
 
   forwarded(from: number, data: Buffer): void {
     this.requests.push({ from, data });
+  }
+
+  syncReleased(id: number): void {
+    assert(Number.isSafeInteger(id) && id > 0, `sync id ${id} is one Peer.sync handed out`);
+    this.syncsReleased.push(id);
   }
 
   touched(touches: readonly SessionTouch[]): void {

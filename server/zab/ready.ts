@@ -14,7 +14,9 @@
  *      b. send `messages` (each to `message.to`; a lost message is allowed, a message sent
  *         before step a finished is not: an ACK promises durability, ZOOKEEPER-4646);
  *      c. apply `committed` to the database, in order (only committed txns are ever
- *         applied, so a truncated txn was never visible);
+ *         applied, so a truncated txn was never visible); then answer the client syncs in
+ *         `syncs` (everything committed before each sync reached the leader is applied now)
+ *         and fail those in `failedSyncs` (the leader was lost: connection loss);
  *      d. hand `requests` (writes forwarded by learners, leader only) to PREP and propose
  *         them; hand `sessionTouches` to the session tracker (leader only);
  *      e. `peer.advance(ready)`.
@@ -64,6 +66,10 @@ export interface Ready {
   readonly messages: readonly ZabMessage[];
   /** 1c. Committed txns to apply, in zxid order. */
   readonly committed: readonly LogEntry[];
+  /** 1c. After applying: ids (from `Peer.sync`) of client syncs that may now be answered. */
+  readonly syncs: readonly number[];
+  /** 1c. Ids of client syncs that can never be answered (leader lost): connection loss. */
+  readonly failedSyncs: readonly number[];
   /** 1d. Requests forwarded by learners (leader only). */
   readonly requests: readonly ForwardedRequest[];
   /** 1d. Sessions learners' clients touched (leader only). */

@@ -52,6 +52,16 @@ export interface ClusterOptions {
   onEvent?: (id: number, text: string) => void;
   /** Receives each message a peer sends (the network decides its fate). */
   send: (message: ZabMessage) => void;
+  /**
+   * Called once a server's Ready is persisted, sent and applied, before `advance` (syncs
+   * released there see the state after `ready.committed`).
+   */
+  onReadyApplied?: (id: number, ready: Ready) => void;
+  /**
+   * The leader's PREP of a write forwarded by a learner: the txn bytes to propose, or
+   * undefined to drop it (default: the request bytes are the txn).
+   */
+  prepare?: (leader: number, request: Buffer) => Buffer | undefined;
 }
 
 /** Encodes a history as snapshot bytes. */
@@ -190,11 +200,15 @@ export class Cluster {
       this.checker.apply(node.id, entry);
       this.acknowledged.set(entry.zxid, entry.data.toString());
     }
+    this.options.onReadyApplied?.(node.id, inFlight.ready);
     node.inFlight = undefined;
     peer.advance(inFlight.ready);
     // 4. writes forwarded by learners: the leader's runtime would PREP and propose them.
     for (const request of inFlight.ready.requests) {
-      if (peer.nextZxid !== undefined) peer.propose(request.data);
+      if (peer.nextZxid === undefined || node.peer !== peer) continue;
+      const txn =
+        this.options.prepare === undefined ? request.data : this.options.prepare(node.id, request.data);
+      if (txn !== undefined) peer.propose(txn);
     }
     this.maybeCompact(node, peer);
   }

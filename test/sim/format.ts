@@ -37,6 +37,8 @@ export function formatMessage(message: ZabMessage): string {
     case 'request':
       return `${head} "${message.data.toString()}"`;
     case 'uptodate':
+    case 'sync':
+    case 'syncrequest':
       return head;
   }
 }

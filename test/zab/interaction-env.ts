@@ -39,6 +39,11 @@ export class InteractionEnv {
     tick: (command) => this.tick(command),
     propose: (command) => this.propose(command),
     forward: (command) => this.forward(command),
+    sync: (command) => this.sync(command),
+    'next-zxid': (command) => {
+      const zxid = this.peer(numberArg(command, 'id')).nextZxid;
+      this.output.push(`next zxid: ${zxid === undefined ? 'none (not a serving leader)' : formatZxid(zxid)}`);
+    },
     touch: (command) =>
       this.peer(numberArg(command, 'id')).touchSession({
         sessionId: BigInt(command.args.get('session') ?? '0'),
@@ -80,6 +85,12 @@ export class InteractionEnv {
       compactAfter: Number(command.args.get('compact') ?? '0'),
       onEvent: (id, text) => this.output.push(`${id}: ${text}`),
       send: (message) => this.queue.push(message),
+      onReadyApplied: (id, ready) => {
+        const applied = formatZxid(this.world.node(id).peer?.appliedZxid ?? 0n);
+        for (const sync of ready.syncs)
+          this.output.push(`${id}: sync #${sync} answered (applied ${applied})`);
+        for (const sync of ready.failedSyncs) this.output.push(`${id}: sync #${sync} failed (leader lost)`);
+      },
     });
   }
 
@@ -145,6 +156,15 @@ export class InteractionEnv {
     try {
       this.peer(id).forward(Buffer.from(data));
       this.output.push(`forwarded "${data}"`);
+    } catch (error) {
+      this.output.push(`${(error as Error).name}: ${(error as Error).message}`);
+    }
+  }
+
+  private sync(command: TestCommand): void {
+    const id = numberArg(command, 'id');
+    try {
+      this.output.push(`sync #${this.peer(id).sync()} requested`);
     } catch (error) {
       this.output.push(`${(error as Error).name}: ${(error as Error).message}`);
     }

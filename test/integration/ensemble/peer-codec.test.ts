@@ -1,6 +1,6 @@
 /**
- * The encodings members exchange: every ZabMessage kind and the sync answer round-trip
- * through the peer codec, forwarded writes and syncs through theirs, and malformed bytes are
+ * The encodings members exchange: every ZabMessage kind (SYNC and the forwarded sync request
+ * included) round-trips through the peer codec, forwarded writes and syncs through theirs, and malformed bytes are
  * ProtocolErrors (never crashes).
  */
 import { describe, expect, it } from 'vitest';
@@ -53,7 +53,8 @@ const samples: PeerMessage[] = [
     ],
   },
   { ...link, kind: 'request', data: Buffer.from('forwarded') },
-  { kind: 'sync-reply', from: 2, to: 1, token: 12, zxid: 0x4_0000_0009n },
+  { ...link, kind: 'syncrequest' },
+  { ...link, kind: 'sync' },
 ];
 
 function roundTrip(message: PeerMessage): PeerMessage {
@@ -68,6 +69,17 @@ function roundTrip(message: PeerMessage): PeerMessage {
 describe('peer codec', () => {
   it.each(samples.map((message) => [message.kind, message] as const))('round-trips %s', (_kind, message) => {
     expect(roundTrip(message)).toEqual(message);
+  });
+
+  it('speaks Apache packet types for sync: the request rides a REQUEST (1), the answer is SYNC (7)', () => {
+    for (const [kind, tag] of [
+      ['syncrequest', 1],
+      ['sync', 7],
+    ] as const) {
+      const writer = new Writer();
+      encodePeerMessage(writer, { ...link, kind });
+      expect(writer.finish().readInt32BE(0)).toBe(tag);
+    }
   });
 
   it('rejects an unknown tag and truncated bytes with ProtocolError', () => {
@@ -85,7 +97,7 @@ describe('peer codec', () => {
 
 describe('forwarded requests', () => {
   const forwarded: Forwarded[] = [
-    { kind: 'sync', token: 42 },
+    { kind: 'sync' },
     {
       kind: 'write',
       sessionId: 0x0100_0000_0000_0001n,
@@ -160,7 +172,7 @@ describe('forwarded requests', () => {
     const writer = new Writer();
     writer.int(1).long(1n).int(1).int(0).int(OpCode.getData);
     expect(() => decodeForwarded(writer.finish())).toThrow(ProtocolError);
-    const bytes = Buffer.concat([encodeForwarded({ kind: 'sync', token: 1 }), Buffer.from([0])]);
+    const bytes = Buffer.concat([encodeForwarded({ kind: 'sync' }), Buffer.from([0])]);
     expect(() => decodeForwarded(bytes)).toThrow(ProtocolError);
   });
 });
