@@ -1,15 +1,30 @@
 /**
- * `npm run bench[:server|:client|:recipes]`: zookit against Apache ZooKeeper 3.8 on this
- * machine, loopback only, in one run. Prints Markdown tables and zookit/Apache ratios.
+ * `npm run bench[:server|:client|:recipes|:ensemble]`: zookit against Apache ZooKeeper 3.8
+ * on this machine, loopback only, in one run. Prints Markdown tables and zookit/Apache ratios.
  *
- *   tsx test/bench/run.ts [server|client|recipes] [--quick] [--memory|--no-memory]
- *                         [--measure-ms N] [--warmup-ms N] [--generators N]
+ *   tsx test/bench/run.ts [server|client|recipes|ensemble] [--quick] [--memory|--no-memory]
+ *                         [--measure-ms N] [--warmup-ms N] [--generators N] [--failover-rounds N]
+ *
+ * `ensemble` (issue 7) is not part of the default set: it starts six servers of its own.
  *
  * Every process it starts (both servers, the load generators) is stopped by PID at the
  * end, on error and on SIGINT.
  */
 import { cpus, totalmem } from 'node:os';
 import { runClientBench } from './client-bench';
+import {
+  ensembleCells,
+  failoverTable,
+  runEnsembleThroughput,
+  runFailover,
+  throughputTable,
+} from './ensemble-bench';
+import {
+  type BenchEnsemble,
+  ENSEMBLE_TICK_MS,
+  startApacheEnsemble,
+  startZookitEnsemble,
+} from './ensemble-servers';
 import { installCleanup } from './processes';
 import { runRecipesBench } from './recipes-bench';
 import {
@@ -23,9 +38,11 @@ import {
 import { type BenchServer, startApache, startZookit } from './servers';
 import { LoadWorker } from './worker-pool';
 
+type Suite = 'server' | 'client' | 'recipes' | 'ensemble';
+
 /** Parsed command line. */
 interface BenchOptions {
-  suites: ReadonlySet<'server' | 'client' | 'recipes'>;
+  suites: ReadonlySet<Suite>;
   quick: boolean;
   memory: boolean;
   /** Undefined: each suite's own default. */
@@ -33,11 +50,13 @@ interface BenchOptions {
   measureMs: number | undefined;
   generators: number;
   znodes: number;
+  /** Undefined: 2 with --quick, else 7. */
+  failoverRounds: number | undefined;
 }
 
 const USAGE =
-  'usage: tsx test/bench/run.ts [server|client|recipes] [--quick] [--memory|--no-memory] ' +
-  '[--warmup-ms N] [--measure-ms N] [--generators N] [--znodes N]';
+  'usage: tsx test/bench/run.ts [server|client|recipes|ensemble] [--quick] [--memory|--no-memory] ' +
+  '[--warmup-ms N] [--measure-ms N] [--generators N] [--znodes N] [--failover-rounds N]';
 
 function integerFlag(args: string[], index: number, min: number, max: number): number {
   const text = args[index + 1] ?? '';
@@ -48,13 +67,13 @@ function integerFlag(args: string[], index: number, min: number, max: number): n
 }
 
 function parseOptions(args: string[]): BenchOptions {
-  const suites = new Set<'server' | 'client' | 'recipes'>();
+  const suites = new Set<Suite>();
   let quick = false;
   let memory: boolean | undefined;
-  const numbers = { warmupMs: -1, measureMs: -1, generators: 1, znodes: 1_000_000 };
+  const numbers = { warmupMs: -1, measureMs: -1, generators: 1, znodes: 1_000_000, failoverRounds: -1 };
   for (let index = 0; index < args.length; index++) {
     const arg = args[index];
-    if (arg === 'server' || arg === 'client' || arg === 'recipes') suites.add(arg);
+    if (arg === 'server' || arg === 'client' || arg === 'recipes' || arg === 'ensemble') suites.add(arg);
     else if (arg === '--quick') quick = true;
     else if (arg === '--memory') memory = true;
     else if (arg === '--no-memory') memory = false;
@@ -62,6 +81,7 @@ function parseOptions(args: string[]): BenchOptions {
     else if (arg === '--measure-ms') numbers.measureMs = integerFlag(args, index++, 100, 60_000);
     else if (arg === '--generators') numbers.generators = integerFlag(args, index++, 1, 16);
     else if (arg === '--znodes') numbers.znodes = integerFlag(args, index++, 10_000, 10_000_000);
+    else if (arg === '--failover-rounds') numbers.failoverRounds = integerFlag(args, index++, 1, 50);
     else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
   if (suites.size === 0) for (const suite of ['server', 'client', 'recipes'] as const) suites.add(suite);
@@ -73,19 +93,26 @@ function parseOptions(args: string[]): BenchOptions {
     measureMs: numbers.measureMs >= 0 ? numbers.measureMs : undefined,
     generators: numbers.generators,
     znodes: numbers.znodes,
+    failoverRounds: numbers.failoverRounds >= 1 ? numbers.failoverRounds : undefined,
   };
 }
 
 /** Everything started, so that any exit path can stop it. */
-const started = { servers: [] as BenchServer[], workers: [] as LoadWorker[] };
+const started = {
+  servers: [] as BenchServer[],
+  workers: [] as LoadWorker[],
+  ensembles: [] as BenchEnsemble[],
+};
 
 async function stopEverything(): Promise<void> {
-  const { servers, workers } = started;
+  const { servers, workers, ensembles } = started;
   started.servers = [];
   started.workers = [];
+  started.ensembles = [];
   await Promise.allSettled([
     ...workers.map((worker) => worker.stop()),
     ...servers.map((server) => server.stop()),
+    ...ensembles.map((ensemble) => ensemble.stop()),
   ]);
 }
 
@@ -158,6 +185,36 @@ async function warmServers(options: BenchOptions): Promise<BenchServer[]> {
   return servers;
 }
 
+/** Issue 7: both 3-server ensembles, throughput spread over the members, then failover rounds. */
+async function ensembleSuite(options: BenchOptions): Promise<void> {
+  const settings = {
+    ...timing(options, { warmupMs: 1_000, measureMs: 2_500 }),
+    preheatMs: options.quick ? 300 : 4_000,
+    cells: ensembleCells(options.quick),
+    failoverRounds: options.failoverRounds ?? (options.quick ? 2 : 7),
+  };
+  log(
+    `ensemble benchmark: tickTime ${ENSEMBLE_TICK_MS} ms, ${settings.warmupMs} + ${settings.measureMs} ms per cell`,
+  );
+  // One after the other: six processes starting at once on two cores slow every election.
+  const zookit = await startZookitEnsemble();
+  started.ensembles.push(zookit);
+  const apache = await startApacheEnsemble();
+  started.ensembles.push(apache);
+  const workers = [LoadWorker.start(), LoadWorker.start(), LoadWorker.start()];
+  started.workers.push(...workers);
+  const throughput = await runEnsembleThroughput([zookit, apache], workers, settings, log);
+  for (const worker of workers) await worker.stop();
+  console.log('\n## Ensemble: 3 servers each, clients spread over the members, 128-byte values\n');
+  console.log(throughputTable(throughput));
+  const failover = await runFailover([zookit, apache], settings.failoverRounds, log);
+  console.log(
+    `\n## Ensemble: leader failover (kill -9 under a light write load), tickTime ${ENSEMBLE_TICK_MS} ms\n`,
+  );
+  console.log(failoverTable(failover));
+  await stopEverything();
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   installCleanup(stopEverything);
@@ -166,14 +223,18 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
-  // One pair of servers for the throughput suites (starting a JVM and warming it costs
-  // seconds); the memory step gets fresh ones.
-  const servers = await warmServers(options);
-  if (options.suites.has('server')) await serverSuite(options, servers);
-  if (options.suites.has('client')) await clientSuite(options, servers);
-  if (options.suites.has('recipes')) await runRecipesBench(servers, options.quick, log);
-  await stopEverything();
-  if (options.suites.has('server')) await memorySuite(options);
+  const { suites } = options;
+  if (suites.has('server') || suites.has('client') || suites.has('recipes')) {
+    // One pair of servers for the throughput suites (starting a JVM and warming it costs
+    // seconds); the memory step gets fresh ones.
+    const servers = await warmServers(options);
+    if (suites.has('server')) await serverSuite(options, servers);
+    if (suites.has('client')) await clientSuite(options, servers);
+    if (suites.has('recipes')) await runRecipesBench(servers, options.quick, log);
+    await stopEverything();
+    if (suites.has('server')) await memorySuite(options);
+  }
+  if (suites.has('ensemble')) await ensembleSuite(options);
   log(`total ${((performance.now() - startedMs) / 1_000).toFixed(1)} s`);
 }
 
