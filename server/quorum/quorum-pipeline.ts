@@ -84,6 +84,8 @@ export interface QuorumPipelineParts {
   readonly transport: PeerTransport;
   /** Real milliseconds per peer tick. */
   readonly peerTickMs: number;
+  /** Called on every role, leader or serving change (read-only mode listens here). */
+  readonly onRoleChange?: (role: Role) => void;
 }
 
 /** The pipeline of an ensemble member. */
@@ -92,6 +94,7 @@ export class QuorumPipeline implements TxnPipeline {
   private readonly peer: Peer;
   readonly transport: PeerTransport;
   private readonly peerTickMs: number;
+  private readonly onRoleChange: ((role: Role) => void) | undefined;
   private readonly txnWriter = new Writer(4096);
   private inbox: PeerMessage[] = [];
   private ticksDue = 0;
@@ -115,6 +118,7 @@ export class QuorumPipeline implements TxnPipeline {
     this.peer = parts.peer;
     this.transport = parts.transport;
     this.peerTickMs = parts.peerTickMs;
+    this.onRoleChange = parts.onRoleChange;
   }
 
   // ---- TxnPipeline -----------------------------------------------------------------------
@@ -496,6 +500,7 @@ export class QuorumPipeline implements TxnPipeline {
     this.server.logger.info(
       `${roleName(role)}${leader === undefined ? '' : ` (leader ${leader})`}${serving ? ', serving' : ''}`,
     );
+    this.onRoleChange?.(role);
     if (this.wasServing && (!serving || leader !== this.servedLeader)) this.loseService();
     if (serving && !this.wasServing) {
       // A new term: every session gets a full timeout from now at its (new) leader.
