@@ -15,6 +15,7 @@ import { type Random, systemRandom } from '../../src/util/random';
 import type { ServerConfig } from '../config';
 import { ZooKeeperDatabase } from '../data/database';
 import type { ServerConnection } from '../network/server-connection';
+import { ReadOnlyService } from '../runtime/read-only-service';
 import type { ServerRuntimeMode } from '../runtime/txn-pipeline';
 import { type ServerLogger, ZooKeeperServer } from '../runtime/zookeeper-server';
 import type { Storage } from '../storage/types';
@@ -23,6 +24,7 @@ import { Peer } from '../zab/peer';
 import type { PersistentState } from '../zab/ready';
 import { PeerTransport } from './peer-transport';
 import { QuorumPipeline } from './quorum-pipeline';
+import { ReadOnlyModeSwitch, readOnlyStartDelayMs } from './read-only-mode';
 
 /** Options of {@link quorumMode}. */
 export interface QuorumModeOptions {
@@ -32,6 +34,11 @@ export interface QuorumModeOptions {
   readonly peerTickMs?: number;
   /** Receives the protocol's events (role changes, sync choices). */
   readonly onEvent?: (line: string) => void;
+  /**
+   * How long the member stays LOOKING before it serves read-only clients, when
+   * `readonlymode.enabled` (default Apache's max(2000 ms, tickTime)).
+   */
+  readonly readOnlyStartDelayMs?: number;
 }
 
 /** Peer ticks are about this long, so elections do not wait whole tickTimes. */
@@ -105,7 +112,14 @@ function buildPipeline(
     deliver: (message) => pipeline?.deliver(message),
     log: (line) => server.logger.warn(line),
   });
-  pipeline = new QuorumPipeline({ server, peer, transport, peerTickMs });
+  const readOnlySwitch = readOnlyModeSwitch(server, options);
+  pipeline = new QuorumPipeline({
+    server,
+    peer,
+    transport,
+    peerTickMs,
+    ...(readOnlySwitch !== undefined ? { onRoleChange: (role) => readOnlySwitch.roleChanged(role) } : {}),
+  });
   const built = pipeline;
   // Once a background snapshot is durable, the peer's in-memory log may forget what it covers
   // (a learner further behind then gets SNAP, as with Apache's committed-log window).
@@ -121,6 +135,20 @@ function buildPipeline(
     return snapshot;
   });
   return built;
+}
+
+/** The read-only switch of a member with `readonlymode.enabled` (installs the server's service). */
+function readOnlyModeSwitch(
+  server: ZooKeeperServer,
+  options: QuorumModeOptions,
+): ReadOnlyModeSwitch | undefined {
+  if (!server.config.readOnlyModeEnabled) return undefined;
+  const service = new ReadOnlyService(server);
+  server.readOnly = service;
+  return new ReadOnlyModeSwitch(
+    service,
+    options.readOnlyStartDelayMs ?? readOnlyStartDelayMs(server.config.tickTimeMs),
+  );
 }
 
 /** The database at the newest snapshot, and the peer's durable epochs and log after it. */

@@ -34,8 +34,9 @@ export class FourLetterWords implements ServerIntrospection {
   }
 
   isRunning(): boolean {
-    // An ensemble member that is electing or syncing is "not currently serving requests".
-    return this.server.isRunning && this.server.pipeline.serving;
+    // An ensemble member that is electing or syncing is "not currently serving requests",
+    // unless it serves read-only clients meanwhile.
+    return this.server.isRunning && (this.server.pipeline.serving || this.isReadOnly());
   }
 
   version(): string {
@@ -43,11 +44,11 @@ export class FourLetterWords implements ServerIntrospection {
   }
 
   mode(): ServerMode {
-    return this.server.pipeline.mode;
+    return this.isReadOnly() ? 'read-only' : this.server.pipeline.mode;
   }
 
   isReadOnly(): boolean {
-    return false;
+    return this.server.readOnly?.active === true;
   }
 
   serverStats(): ServerStats {

@@ -99,6 +99,13 @@ export class RequestHandler {
     startedMs: number,
   ): void {
     const { xid, type } = header;
+    const refusal = this.server.readOnly?.refusal(connection, type);
+    if (refusal !== undefined) {
+      // A read-only server: writes and syncs get NOTREADONLY; closeSession ends a local session.
+      order.read(() => this.reply(connection, xid, refusal, startedMs, type));
+      if (type === OpCode.closeSession) this.server.readOnly?.closeSession(connection);
+      return;
+    }
     switch (type) {
       case OpCode.ping:
         order.read(() => this.reply(connection, Xid.ping, 0, startedMs, type));

@@ -26,6 +26,7 @@ import { openMemoryStorage, openStorage } from '../storage/storage';
 import type { Storage } from '../storage/types';
 import { FourLetterWords } from './four-letter-word-host';
 import { connectResponseFrame, expiredConnectResponse, notificationFrame } from './frames';
+import type { ReadOnlyService } from './read-only-service';
 import { ReplyOrder } from './reply-order';
 import { type ReplyDropRule, RequestHandler } from './request-handler';
 import {
@@ -79,6 +80,12 @@ export class ZooKeeperServer {
   /** The connection currently carrying each session. */
   readonly connectionsBySession = new Map<bigint, ServerConnection>();
   readonly orders = new Map<ServerConnection, ReplyOrder>();
+  /**
+   * The read-only service of an ensemble member configured with `readonlymode.enabled` (set
+   * by server/quorum's mode; undefined otherwise). While active it owns handshakes and
+   * refuses state-changing requests.
+   */
+  readOnly: ReadOnlyService | undefined;
   readonly logger: ServerLogger;
   private listener: ClientListener | undefined;
   private readonly handler: RequestHandler;
@@ -350,6 +357,10 @@ export class ZooKeeperServer {
   // Sessions
 
   private onConnect(connection: ServerConnection, request: ConnectRequest): void {
+    if (this.running && this.readOnly?.active === true) {
+      this.readOnly.connect(connection, request);
+      return;
+    }
     if (!this.running || !this.pipeline.serving) {
       // Apache closes clients of a server that is not serving (LOOKING, syncing).
       connection.close('server not running');
@@ -411,7 +422,8 @@ export class ZooKeeperServer {
     );
   }
 
-  private attach(
+  /** Completes a handshake: `connection` carries `sessionId` from now on (its ConnectResponse is sent). */
+  attach(
     connection: ServerConnection,
     sessionId: bigint,
     timeoutMs: number,
