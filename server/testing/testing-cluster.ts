@@ -39,6 +39,11 @@ export interface TestingClusterOptions {
   inMemory?: boolean;
   /** Snapshot every ~snapCount txns (default Apache's 100 000); small values exercise SNAP syncs. */
   snapCount?: number;
+  /**
+   * `readonlymode.enabled` on every member (default false): a member that has been LOOKING
+   * for max(2 s, tickTime) serves clients that allow read-only servers, until it rejoins a quorum.
+   */
+  readOnlyMode?: boolean;
   /** Any other server setting, applied to every member. */
   serverOptions?: Omit<ServerConfigOptions, 'servers' | 'serverId' | 'clientPort' | 'dataDir'>;
   /** Receives each member's log lines, prefixed with its id. */
@@ -156,6 +161,11 @@ export class TestingCluster implements AsyncDisposable {
     return pipeline?.role;
   }
 
+  /** True if the member is up and serving read-only clients (see `readOnlyMode`). */
+  isReadOnly(id: number): boolean {
+    return this.members.get(id)?.server?.readOnly?.active ?? false;
+  }
+
   /** True if the member is up and serving clients. */
   isServing(id: number): boolean {
     return this.pipelineOf(id)?.serving ?? false;
@@ -262,6 +272,7 @@ export class TestingCluster implements AsyncDisposable {
       initLimitTicks: options.initLimit ?? 10,
       syncLimitTicks: options.syncLimit ?? 5,
       ...(options.snapCount !== undefined ? { snapCount: options.snapCount } : {}),
+      ...(options.readOnlyMode !== undefined ? { readOnlyModeEnabled: options.readOnlyMode } : {}),
       servers: this.specs,
       serverId: state.id,
       clientPort: state.clientPort,

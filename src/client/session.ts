@@ -13,6 +13,12 @@
  *   the session (LOST): waiting requests fail with `SessionExpiredError`, one-shot watchers
  *   get `NotWatching`, and the loop opens a new session (Curator's behaviour). Ephemerals are
  *   never re-created here.
+ * - Read-only servers (`canBeReadOnly`): as Apache's client, a session that has never been
+ *   on a read-write server is not resumed (each handshake asks for a new session, so one
+ *   made on a read-only server is never carried to the quorum, which never knew it); while
+ *   connected read-only a {@link ReadWriteSearch} probes the other hosts and the session moves
+ *   to the first read-write one (READ_ONLY → SUSPENDED → CONNECTED/RECONNECTED, as Curator
+ *   reports Apache's client).
  */
 import { clientLimits } from '../defaults';
 import { AuthenticationError, ClosedError, ConnectionTimeoutError } from '../errors';
@@ -35,6 +41,7 @@ import { type HostAddress, HostProvider } from './connect-string';
 import { ClientRequest, Connection, RequestQueue } from './connection';
 import { type ConnectionState, ConnectionStateTracker } from './connection-state';
 import { Heartbeat } from './heartbeat';
+import { ReadWriteSearch } from './read-write-search';
 import { planSetWatches, WatchManager } from './watch-manager';
 
 /** Options of {@link Session}. */
@@ -93,6 +100,11 @@ export class Session {
   private fatal: Error | undefined;
   /** Counts ended sessions: a handshake answering an attempt of an older one is stale. */
   private sessionGeneration = 0;
+  /** Apache's seenRwServerBefore: only then is the session id sent on a reconnect. */
+  private seenReadWrite = false;
+  private readWriteSearch: ReadWriteSearch | undefined;
+  /** A read-write server the search found: the next connect attempt goes there. */
+  private readWriteHost: HostAddress | undefined;
 
   constructor(options: SessionOptions) {
     assert(options.sessionTimeoutMs > 0, 'session timeout must be positive');
@@ -282,7 +294,9 @@ export class Session {
     let fullPasses = 0;
     // Bounded by the client's life: close() ends it.
     while (!this.closing && !this.primed) {
-      const outcome = await this.attempt(this.hosts.next());
+      const found = this.readWriteHost;
+      this.readWriteHost = undefined;
+      const outcome = await this.attempt(found ?? this.hosts.next());
       if (outcome === 'connected' || this.closing) return;
       if (outcome === 'expired') continue; // the next attempt opens a new session at once
       if (this.hosts.cycleCompleted) await this.sleep(this.backoffMs(fullPasses++));
@@ -314,7 +328,9 @@ export class Session {
     const timeoutMs = Math.max(1, Math.floor(this.options.sessionTimeoutMs / this.hosts.size));
     // What the attempt asks for: a handshake is judged against these, not against the
     // session state when it answers (the session may have been declared LOST meanwhile).
-    const attemptOf = { sessionId: this.id, generation: this.sessionGeneration };
+    // A session only ever seen by read-only servers is not resumed (Apache's rule).
+    const resumeId = this.seenReadWrite ? this.id : 0n;
+    const attemptOf = { sessionId: resumeId, generation: this.sessionGeneration };
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
       const finish = (outcome: AttemptOutcome): void => {
@@ -331,13 +347,14 @@ export class Session {
           protocolVersion: 0,
           lastZxidSeen: this.lastZxidSeen,
           timeOut: this.options.sessionTimeoutMs,
-          sessionId: this.id,
-          passwd: this.password,
+          sessionId: resumeId,
+          passwd: resumeId === 0n ? ZERO_PASSWORD : this.password,
           readOnly: this.options.canBeReadOnly,
         },
         listener: {
           handshake: (response) => {
             const verdict = this.onHandshake(connection, response, attemptOf);
+            if (verdict.outcome === 'connected' && response.readOnly === true) this.searchReadWrite(host);
             // Settle first: closing first would report the attempt as merely 'failed'.
             finish(verdict.outcome);
             if (verdict.close !== undefined) connection.close(verdict.close);
@@ -384,11 +401,18 @@ export class Session {
         close: new SessionExpiredError('a stale connect attempt', { op: 'connect' }),
       };
     }
+    if (response.readOnly === true && !this.options.canBeReadOnly) {
+      return {
+        outcome: 'failed',
+        close: new Error('a read-only server answered a client that does not allow one'),
+      };
+    }
     if (response.timeOut <= 0) {
       this.endSession();
       return { outcome: 'expired', close: new SessionExpiredError(undefined, { op: 'connect' }) };
     }
     const newSession = response.sessionId !== this.id;
+    if (response.readOnly !== true) this.seenReadWrite = true;
     this.id = response.sessionId;
     this.password = Buffer.from(response.passwd);
     this.negotiatedTimeoutMs = response.timeOut;
@@ -493,8 +517,28 @@ export class Session {
     this.options.onFatal(error);
   }
 
+  /** Connected read-only: probe the other hosts until one is read-write, then move there. */
+  private searchReadWrite(current: HostAddress): void {
+    this.readWriteSearch?.stop();
+    const connection = this.connection;
+    const search = new ReadWriteSearch({
+      hosts: this.options.hosts,
+      current,
+      clock: this.clock,
+      onFound: (host) => {
+        if (this.readWriteSearch !== search || this.closing) return;
+        this.readWriteHost = host;
+        connection?.close(new Error(`found a read-write server at ${host.host}:${host.port}`));
+      },
+    });
+    this.readWriteSearch = search;
+    search.start();
+  }
+
   private onConnectionClosed(connection: Connection): void {
     if (connection !== this.connection) return;
+    this.readWriteSearch?.stop();
+    this.readWriteSearch = undefined;
     this.connection = undefined;
     this.primed = false;
     this.stopConnectionTimers();
@@ -504,6 +548,8 @@ export class Session {
   }
 
   private stopConnectionTimers(): void {
+    this.readWriteSearch?.stop();
+    this.readWriteSearch = undefined;
     this.heartbeat?.stop();
     this.heartbeat = undefined;
   }
@@ -514,6 +560,7 @@ export class Session {
    */
   private endSession(): void {
     this.sessionGeneration++;
+    this.seenReadWrite = false;
     this.id = 0n;
     this.password = ZERO_PASSWORD;
     for (const request of this.waiting.drain()) {
