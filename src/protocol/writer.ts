@@ -3,6 +3,17 @@ import { assert } from '../util/assert';
 const INITIAL_BYTES = 256;
 
 /**
+ * Scratch for {@link Writer.long}: a bigint stored into a BigInt64Array is two's-complement
+ * bytes in host order, copied out big-endian byte by byte. Buffer.writeBigInt64BE does
+ * bigint shifts and masks per call (~10× slower; a zxid, time or session id goes into every
+ * reply header, txn and stat).
+ */
+const longScratch = new BigInt64Array(1);
+const longBytes = new Uint8Array(longScratch.buffer);
+/** Index of the most significant byte of `longScratch` in host order. */
+const HIGH_BYTE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 7 : 0;
+
+/**
  * Jute encoder: big-endian primitives appended to a growable buffer. One `Writer` can be
  * reused: `reset()` keeps the buffer, so steady-state encoding allocates nothing but the
  * bytes handed out by `finish()`.
@@ -59,10 +70,20 @@ export class Writer {
     return this;
   }
 
+  /** A jute `long`: int64, big-endian. Throws RangeError outside the int64 range (as Buffer does). */
   long(value: bigint): this {
+    longScratch[0] = value;
+    // The store wraps modulo 2^64; reading back the same value proves it was in range.
+    if (longScratch[0] !== value) throw new RangeError(`long ${value} is outside the int64 range`);
     this.reserve(8);
-    this.bytes.writeBigInt64BE(value, this.offset);
-    this.offset += 8;
+    const bytes = this.bytes;
+    const offset = this.offset;
+    if (HIGH_BYTE === 7) {
+      for (let index = 0; index < 8; index++) bytes[offset + index] = longBytes[7 - index] as number;
+    } else {
+      bytes.set(longBytes, offset);
+    }
+    this.offset = offset + 8;
     return this;
   }
 

@@ -127,6 +127,17 @@ describe('Writer', () => {
     expect(bytes.toString('hex')).toBe('fffffffffffffffffffffffffffffffffffffffffffffffe0100ff');
   });
 
+  it('writes longs big-endian across the whole int64 range and refuses values outside it', () => {
+    const values = [0n, 1n, -1n, 0x0102030405060708n, -0x0102030405060708n, (1n << 63n) - 1n, -(1n << 63n)];
+    const writer = new Writer(1);
+    for (const value of values) writer.long(value);
+    const bytes = writer.finish();
+    expect(bytes.subarray(24, 32).toString('hex')).toBe('0102030405060708');
+    expect(values.map((_, index) => bytes.readBigInt64BE(index * 8))).toEqual(values);
+    expect(() => new Writer().long(1n << 63n)).toThrow(RangeError);
+    expect(() => new Writer().long(-(1n << 63n) - 1n)).toThrow(RangeError);
+  });
+
   it('reuses its buffer after reset; finish copies, view does not', () => {
     const writer = new Writer(16);
     writer.int(1);
