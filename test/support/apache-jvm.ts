@@ -24,6 +24,7 @@ export interface JvmServerSettings {
   minSessionTimeout: number | undefined;
   maxSessionTimeout: number | undefined;
   properties: Readonly<Record<string, string>>;
+  systemProperties: Readonly<Record<string, string>>;
 }
 
 /** Options of `startApacheZooKeeper`; ensemble members take the same settings. */
@@ -38,6 +39,11 @@ export interface ApacheZooKeeperOptions {
   maxSessionTimeout?: number;
   /** Extra `zoo.cfg` lines, `key=value`. */
   properties?: Record<string, string>;
+  /**
+   * Java system properties (`-Dkey=value`) for settings Apache reads only from there, e.g.
+   * `readonlymode.enabled` (a `zoo.cfg` line would become `zookeeper.readonlymode.enabled`).
+   */
+  systemProperties?: Record<string, string>;
   /** Bound on the server becoming ready (default 30 s). */
   startTimeoutMs?: number;
 }
@@ -54,6 +60,7 @@ export function jvmSettings(options: ApacheZooKeeperOptions): JvmServerSettings 
     minSessionTimeout: options.minSessionTimeout,
     maxSessionTimeout: options.maxSessionTimeout,
     properties: options.properties ?? {},
+    systemProperties: options.systemProperties ?? {},
   };
 }
 
@@ -130,6 +137,10 @@ export function jvmArguments(settings: JvmServerSettings, mainClass: string, con
   if (settings.extendedTypes) flags.push('-Dzookeeper.extendedTypesEnabled=true');
   if (settings.superDigest !== undefined) {
     flags.push(`-Dzookeeper.DigestAuthenticationProvider.superDigest=${settings.superDigest}`);
+  }
+  for (const [key, value] of Object.entries(settings.systemProperties)) {
+    checkProperty(key, value);
+    flags.push(`-D${key}=${value}`);
   }
   return [...flags, '-cp', debianClasspath(), mainClass, configFile];
 }
