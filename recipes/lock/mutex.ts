@@ -15,7 +15,7 @@
  */
 import { type NodeData, NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
-import { type ConnectionStateErrorPolicy, OwnershipLostError, OwnershipSignal } from '../recipe-state';
+import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
 import { type AcquireOptions, type HeldNode, LockHandle, type OwnershipHandle } from './lock-handle';
 import { deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
@@ -41,6 +41,8 @@ interface Hold {
   ownership: OwnershipSignal;
   /** Handles not yet released. */
   count: number;
+  /** Our node was seen deleted (or its watch ended with the session). */
+  nodeGone: boolean;
 }
 
 /** The mutex driver: Curator's standard sort and predicate, one holder. */
@@ -86,9 +88,9 @@ export class ReentrantLock implements InterProcessLock {
     return run;
   }
 
-  /** True while this instance holds the lock. */
+  /** True while this instance holds the lock (a hold whose node is known gone does not count). */
   isAcquiredInThisProcess(): boolean {
-    return this.hold !== undefined;
+    return this.hold !== undefined && !this.isDead(this.hold);
   }
 
   /** Every participant's node name, in lock order (the first holds). */
@@ -100,7 +102,7 @@ export class ReentrantLock implements InterProcessLock {
     deadline: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<LockHandle | false> {
-    if (this.hold !== undefined && isDead(this.hold)) {
+    if (this.hold !== undefined && this.isDead(this.hold)) {
       // The node is gone (session lost, or deleted): re-entering would hand out a dead
       // hold. Its handles still release it (a no-op delete); acquire anew.
       this.hold = undefined;
@@ -112,7 +114,7 @@ export class ReentrantLock implements InterProcessLock {
     const node = await this.internals.attempt(deadline, signal);
     if (node === undefined) return false;
     const ownership = new OwnershipSignal(this.client, this.policy, node.path);
-    this.hold = { node, ownership, count: 1 };
+    this.hold = { node, ownership, count: 1, nodeGone: false };
     this.watchOwnNode(this.hold);
     return this.handleFor(this.hold);
   }
@@ -131,23 +133,28 @@ export class ReentrantLock implements InterProcessLock {
 
   /** Fires the hold's signal if our node is deleted behind our back (an operator, or session expiry). */
   private watchOwnNode(hold: Hold): void {
+    const onGone = (): void => {
+      hold.nodeGone = true;
+      hold.ownership.abort('nodeDeleted');
+    };
     const onEvent = (event: WatchEvent): void => {
-      if (event.type === 'NodeDeleted' || event.type === 'NotWatching') hold.ownership.abort('nodeDeleted');
+      if (event.type === 'NodeDeleted' || event.type === 'NotWatching') onGone();
       else if (!hold.ownership.signal.aborted) this.watchOwnNode(hold);
     };
     this.client.getData(hold.node.path, { watch: onEvent }).catch((error: unknown) => {
       // Other failures (the connection) are the connection-state policy's business.
-      if (error instanceof NoNodeError) hold.ownership.abort('nodeDeleted');
+      if (error instanceof NoNodeError) onGone();
     });
   }
-}
 
-/** True when a hold's node is known to be gone (not merely SUSPENDED, where it may still exist). */
-function isDead(hold: Hold): boolean {
-  const reason: unknown = hold.ownership.signal.reason;
-  return (
-    reason instanceof OwnershipLostError && (reason.reason === 'LOST' || reason.reason === 'nodeDeleted')
-  );
+  /**
+   * True when a hold's node is known to be gone: deleted, or an ephemeral of a session that
+   * is no longer ours. Not the signal's reason: under the `standard` policy SUSPENDED fires
+   * first and stays the reason even when LOST follows, and a SUSPENDED hold may still live.
+   */
+  private isDead(hold: Hold): boolean {
+    return hold.nodeGone || hold.node.stat.ephemeralOwner !== this.client.sessionId;
+  }
 }
 
 /** Curator's `InterProcessMutex`: a re-entrant (per instance) lock on `path`. */

@@ -7,6 +7,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import {
+  InterProcessMultiLock,
   InterProcessMutex,
   InterProcessReadWriteLock,
   InterProcessSemaphoreV2,
@@ -232,6 +233,75 @@ for (const backend of recipeBackends) {
       const last = await acquired(third);
       expect(await thirdClient.getChildren(leasesPath)).toEqual([last.path.slice(leasesPath.length + 1)]);
       await last.release();
+    });
+
+    it('mutex, standard policy: after the session is lost the dead hold is not re-entered, whatever the signal’s first reason', async () => {
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
+      const path = namespace('mutex-standard-expiry');
+      const mutex = new InterProcessMutex(one, path);
+      const held = await acquired(mutex.acquire());
+      await suite.server.expireSession(one);
+      await eventually(() => held.signal.aborted, 10_000, 'the holder told');
+      // SUSPENDED (or the node's deletion, if the server told us first) stays the reason after LOST.
+      expect(['SUSPENDED', 'LOST', 'nodeDeleted']).toContain(lossReason(held));
+      const other = await acquired(new InterProcessMutex(two, path).acquire({ timeoutMs: 10_000 }));
+      expect(mutex.isAcquiredInThisProcess()).toBe(false);
+      // Re-entering would hand out the dead hold while `other` holds the lock.
+      expect(await mutex.acquire({ timeoutMs: 300 })).toBe(false);
+      expect(await two.getChildren(path)).toEqual([other.path.slice(path.length + 1)]);
+      await held.release(); // its node died with the session: a no-op
+      await other.release();
+      const again = await acquired(mutex.acquire({ timeoutMs: 10_000 }));
+      expect((await one.exists(again.path))?.ephemeralOwner).toBe(one.sessionId);
+      await again.release();
+    });
+
+    it('read/write lock: a write hold lost with its session grants no read lock by downgrade while another process writes', async () => {
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
+      const path = namespace('rw-lost-downgrade');
+      const lock = new InterProcessReadWriteLock(one, path);
+      const write = await acquired(lock.writeLock().acquire());
+      await suite.server.expireSession(one);
+      await eventually(() => write.signal.aborted, 10_000, 'the writer told');
+      const otherWrite = await acquired(
+        new InterProcessReadWriteLock(two, path).writeLock().acquire({ timeoutMs: 10_000 }),
+      );
+      expect(lock.writeLock().isAcquiredInThisProcess()).toBe(false);
+      expect(await lock.readLock().acquire({ timeoutMs: 300 })).toBe(false);
+      expect(await two.getChildren(path)).toEqual([otherWrite.path.slice(path.length + 1)]);
+      await write.release();
+      await otherWrite.release();
+    });
+
+    it('multi-lock: a part lost while the next is awaited is taken again; the handle it returns is live', async () => {
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
+      const [pathA, pathB] = [namespace('multi-lost-a'), namespace('multi-lost-b')];
+      const blocker = await acquired(new InterProcessMutex(two, pathB).acquire());
+      const multi = new InterProcessMultiLock(one, [
+        new InterProcessMutex(one, pathA),
+        new InterProcessMutex(one, pathB),
+      ]);
+      const acquiring = multi.acquire({ timeoutMs: 30_000 });
+      acquiring.catch(() => undefined);
+      await eventually(async () => (await two.getChildren(pathB)).length === 2, 5_000, 'B awaited');
+      const oldSession = one.sessionId;
+      await suite.server.expireSession(one);
+      await eventually(
+        async () =>
+          (await ownersOf(two, pathB)).some((owner) => owner !== oldSession && owner !== two.sessionId),
+        15_000,
+        'B re-queued on the new session',
+      );
+      await blocker.release();
+      const handle = await acquiring;
+      if (handle === false) throw new Error('expected the multi-lock');
+      expect(handle.signal.aborted).toBe(false);
+      for (const part of handle.handles)
+        expect((await two.exists(part.path))?.ephemeralOwner).toBe(one.sessionId);
+      expect(await two.getChildren(pathA)).toHaveLength(1);
+      expect(await two.getChildren(pathB)).toHaveLength(1);
+      await handle.release();
+      expect(await ownersOf(two, pathA)).toEqual([]);
     });
 
     it('LeaderSelector: the leader’s session expires, its term is aborted, the other takes over with a larger token', async () => {
