@@ -15,6 +15,7 @@ import type { ZabMessage } from '../../server/zab/messages';
 import { Role } from '../../server/zab/role';
 import { type Random, seededRandom } from '../../src/util/random';
 import { InvariantViolation } from './checkers';
+import { ClientWorkload, type WorkloadOptions } from './clients';
 import { Cluster } from './cluster';
 import { type NetworkOptions, NetworkSim } from './network-sim';
 
@@ -36,6 +37,8 @@ export interface SimulationOptions {
   readonly fsyncTicksMax: number;
   readonly writeProbability: number;
   readonly compactAfter: number;
+  /** Clients (their `requestProbability` is `writeProbability`). */
+  readonly workload: WorkloadOptions;
 }
 
 /** What a run produced. */
@@ -45,6 +48,11 @@ export interface SimulationResult {
   readonly crashes: number;
   readonly elections: number;
   readonly livenessTicks: number;
+  /** Client requests: writes issued and acknowledged, reads (synced among them). */
+  readonly clientWrites: number;
+  readonly clientAcknowledged: number;
+  readonly clientReads: number;
+  readonly clientSyncedReads: number;
 }
 
 function pick<T>(random: Random, values: readonly T[]): T {
@@ -59,6 +67,7 @@ export function optionsFromSeed(seed: number, ticks = 1_000): SimulationOptions 
   // A tick is ~tickTime/2 (Apache's leader loop); networks are much faster than that, but
   // a slow path of a few ticks is what tests the timeouts.
   const delayTicksMin = random.int(2);
+  const writeProbability = pick(random, [0.05, 0.2, 0.6]);
   return {
     seed,
     voters: pick(random, [3, 3, 5, 5, 7]),
@@ -81,8 +90,15 @@ export function optionsFromSeed(seed: number, ticks = 1_000): SimulationOptions 
     pauseProbability: pick(random, [0, 0.002, 0.01]),
     pauseTicksMax: pick(random, [5, 20]),
     fsyncTicksMax: pick(random, [0, 1, 3]),
-    writeProbability: pick(random, [0.05, 0.2, 0.6]),
+    writeProbability,
     compactAfter: pick(random, [0, 4, 16]),
+    workload: {
+      clients: pick(random, [2, 4, 6]),
+      keys: pick(random, [1, 2, 4]),
+      requestProbability: writeProbability,
+      sessionTimeoutTicks: pick(random, [20, 40, 80]),
+      clientCrashProbability: pick(random, [0, 0.002, 0.01]),
+    },
   };
 }
 
@@ -95,7 +111,9 @@ export function describeOptions(options: SimulationOptions): string {
     `dup=${network.duplicateProbability} partition=${network.partitionProbability}` +
     `(one-way ${network.asymmetricProbability}, ≤${network.partitionTicksMax}t) crash=${options.crashProbability} ` +
     `restart≤${options.restartTicksMax}t pause=${options.pauseProbability} fsync≤${options.fsyncTicksMax}t ` +
-    `writes=${options.writeProbability} compact=${options.compactAfter}`
+    `writes=${options.writeProbability} compact=${options.compactAfter} clients=${options.workload.clients} ` +
+    `keys=${options.workload.keys} sessionTimeout=${options.workload.sessionTimeoutTicks}t ` +
+    `clientCrash=${options.workload.clientCrashProbability}`
   );
 }
 
@@ -128,11 +146,11 @@ export function runSimulation(options: SimulationOptions, trace?: (line: string)
 class Simulation {
   readonly cluster: Cluster;
   readonly network: NetworkSim;
+  readonly workload: ClientWorkload;
   private readonly random: Random;
   private readonly ids: number[];
   private readonly downUntil = new Map<number, number>();
   private readonly pausedUntil = new Map<number, number>();
-  private writeCount = 0;
   private crashes = 0;
   private elections = 0;
   now = 0;
@@ -154,10 +172,20 @@ class Simulation {
       compactAfter: options.compactAfter,
       onEvent: (id, text) => {
         if (text.includes('-> LEADING')) this.elections++;
+        this.workload.onEvent(id, text);
         this.trace?.(`${this.now} ${id}: ${text}`);
       },
       send: (message: ZabMessage) => this.network.send(message),
+      onReadyApplied: (id, ready) => this.workload.onReadyApplied(id, ready),
+      prepare: (leader, request) => this.workload.prepare(leader, request),
     });
+    this.workload = new ClientWorkload(
+      this.cluster,
+      this.ids,
+      options.workload,
+      seededRandom(this.random.int(2 ** 31)),
+    );
+    this.workload.trace = trace;
   }
 
   run(): SimulationResult {
@@ -183,12 +211,17 @@ class Simulation {
         checker.appliedBy(id).some((entry) => entry.data.toString() === marker);
       if (this.ids.every((id) => caughtUp(id) && sawMarker(id))) {
         this.checkFinal();
+        const clients = this.workload.summary;
         return {
           committed: this.cluster.checker.history.length,
           acknowledged: this.cluster.acknowledged.size,
           crashes: this.crashes,
           elections: this.elections,
           livenessTicks: this.now - livenessStart,
+          clientWrites: clients.writes,
+          clientAcknowledged: clients.acknowledged,
+          clientReads: clients.reads,
+          clientSyncedReads: clients.syncedReads,
         };
       }
     }
@@ -217,9 +250,11 @@ class Simulation {
     for (const [zxid, data] of this.cluster.acknowledged) {
       if (history.get(zxid) !== data) throw new InvariantViolation(`acknowledged write ${data} is lost`);
     }
+    this.workload.checkFinal();
   }
 
   private heal(): void {
+    this.workload.active = false;
     this.network.heal();
     this.network.configure({
       ...this.options.network,
@@ -239,7 +274,8 @@ class Simulation {
     this.now++;
     this.network.tick();
     if (faults) this.injectFaults();
-    for (const id of this.ids) this.stepNode(id, faults);
+    this.workload.tick(this.now);
+    for (const id of this.ids) this.stepNode(id);
   }
 
   private injectFaults(): void {
@@ -266,7 +302,7 @@ class Simulation {
     this.trace?.(`${this.now} ${id}: restarted`);
   }
 
-  private stepNode(id: number, faults: boolean): void {
+  private stepNode(id: number): void {
     const node = this.cluster.node(id);
     const peer = node.peer;
     if (peer === undefined || this.now < (this.pausedUntil.get(id) ?? 0)) return;
@@ -276,16 +312,8 @@ class Simulation {
     for (const message of this.network.takeDue((to) => to === id)) {
       if (this.cluster.node(id).peer === peer && !this.cluster.busy(id)) peer.step(message);
     }
-    if (faults && this.random.next() < this.options.writeProbability) this.clientWrite(id);
+    this.workload.act(id);
     this.drainReady(id);
-  }
-
-  private clientWrite(id: number): void {
-    const peer = this.cluster.node(id).peer;
-    if (peer === undefined || !peer.serving) return;
-    const data = Buffer.from(`w${this.options.seed}.${++this.writeCount}`);
-    if (peer.role === Role.LEADING) peer.propose(data);
-    else peer.forward(data);
   }
 
   private drainReady(id: number): void {

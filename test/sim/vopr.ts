@@ -31,7 +31,8 @@ for (const seed of seeds) {
     const result = runSimulation(options, trace ? (line) => console.log(`  ${line}`) : undefined);
     console.log(
       `  ok: ${result.committed} txns committed, ${result.crashes} crashes, ${result.elections} leaders, ` +
-        `converged ${result.livenessTicks} ticks after healing`,
+        `converged ${result.livenessTicks} ticks after healing; clients: ${result.clientWrites} writes ` +
+        `(${result.clientAcknowledged} acknowledged), ${result.clientReads} reads (${result.clientSyncedReads} after sync)`,
     );
   } catch (error) {
     failures++;
