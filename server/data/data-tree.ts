@@ -491,6 +491,15 @@ export class DataTree {
     }
   }
 
+  /**
+   * The snapshot encoder's allocation-free view: the live path → slot iterator in the same parent-first order as
+   * {@link storedNodesParentFirst} (with the same tolerance of changes between steps), and the node columns to read
+   * each slot from at the moment the iterator reaches it. Read-only use: nothing may be written through it.
+   */
+  snapshotWalk(): { slots: IterableIterator<[string, number]>; columns: NodeColumns } {
+    return { slots: this.slots.entries(), columns: this.columns };
+  }
+
   /** The stored stat, data and ACL key of a node, for snapshots and digests. */
   storedNode(path: string): { stat: StatPersisted; data: Buffer | null; aclKey: number } | undefined {
     const slot = this.slotOf(path);

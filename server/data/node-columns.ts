@@ -9,6 +9,23 @@ import { assert } from '../../src/util/assert';
 
 const INITIAL_SLOTS = 1024;
 
+/** Index of the high 32-bit word of an int64 in a Uint32Array view (host byte order). */
+const HIGH_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LOW_WORD = 1 - HIGH_WORD;
+
+/** The 64-bit columns as 32-bit words, so the snapshot encoder copies them without making bigints. */
+interface WordViews {
+  czxid: Uint32Array;
+  mzxid: Uint32Array;
+  ctime: Uint32Array;
+  mtime: Uint32Array;
+  ephemeralOwner: Uint32Array;
+  pzxid: Uint32Array;
+}
+
+/** Bytes of Apache's StatPersisted on the wire: six int64 and three int32. */
+export const STAT_PERSISTED_BYTES = 6 * 8 + 3 * 4;
+
 /** The persisted stat of one node, as stored (cversion = child creations, raw ephemeralOwner). */
 export interface StatPersisted {
   czxid: bigint;
@@ -40,6 +57,55 @@ export class NodeColumns {
   children: Array<Set<string> | undefined> = [];
   private used = 0;
   private readonly free: number[] = [];
+  private words: WordViews = this.wordViews();
+
+  private wordViews(): WordViews {
+    return {
+      czxid: new Uint32Array(this.czxid.buffer),
+      mzxid: new Uint32Array(this.mzxid.buffer),
+      ctime: new Uint32Array(this.ctime.buffer),
+      mtime: new Uint32Array(this.mtime.buffer),
+      ephemeralOwner: new Uint32Array(this.ephemeralOwner.buffer),
+      pzxid: new Uint32Array(this.pzxid.buffer),
+    };
+  }
+
+  /**
+   * Writes the stored stat of `slot` at `offset` of `target` as Apache's StatPersisted (czxid, mzxid, ctime, mtime,
+   * version, cversion, aversion, ephemeralOwner, pzxid; big-endian), word by word: a snapshot does this per node, and
+   * reading the BigInt64Array columns would allocate six bigints each time.
+   */
+  writeStatPersisted(slot: number, target: DataView, offset: number): void {
+    const words = this.words;
+    const high = 2 * slot + HIGH_WORD;
+    const low = 2 * slot + LOW_WORD;
+    target.setUint32(offset, words.czxid[high] as number);
+    target.setUint32(offset + 4, words.czxid[low] as number);
+    target.setUint32(offset + 8, words.mzxid[high] as number);
+    target.setUint32(offset + 12, words.mzxid[low] as number);
+    target.setUint32(offset + 16, words.ctime[high] as number);
+    target.setUint32(offset + 20, words.ctime[low] as number);
+    target.setUint32(offset + 24, words.mtime[high] as number);
+    target.setUint32(offset + 28, words.mtime[low] as number);
+    target.setInt32(offset + 32, this.version[slot] as number);
+    target.setInt32(offset + 36, this.cversion[slot] as number);
+    target.setInt32(offset + 40, this.aversion[slot] as number);
+    target.setUint32(offset + 44, words.ephemeralOwner[high] as number);
+    target.setUint32(offset + 48, words.ephemeralOwner[low] as number);
+    target.setUint32(offset + 52, words.pzxid[high] as number);
+    target.setUint32(offset + 56, words.pzxid[low] as number);
+  }
+
+  /**
+   * True if the node at `slot` was created by a txn after the zxid whose high and low 32-bit words are given
+   * (zxids are never negative, so an unsigned comparison of the words is the bigint comparison, minus the bigint).
+   */
+  createdAfter(slot: number, zxidHigh: number, zxidLow: number): boolean {
+    const high = this.words.czxid[2 * slot + HIGH_WORD] as number;
+    return (
+      high > zxidHigh || (high === zxidHigh && (this.words.czxid[2 * slot + LOW_WORD] as number) > zxidLow)
+    );
+  }
 
   /** Takes a slot for a new node and fills its columns. */
   allocate(stat: StatPersisted, aclKey: number, data: Buffer | null): number {
@@ -126,5 +192,6 @@ export class NodeColumns {
     this.cversion = widen32(this.cversion);
     this.aversion = widen32(this.aversion);
     this.aclKey = widen32(this.aclKey);
+    this.words = this.wordViews();
   }
 }

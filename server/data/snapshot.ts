@@ -17,6 +17,7 @@ import { Writer } from '../../src/protocol/writer';
 import { assert } from '../../src/util/assert';
 import { OPEN_ACL_KEY } from './acl-cache';
 import { DataTree, type StatPersisted } from './data-tree';
+import { STAT_PERSISTED_BYTES } from './node-columns';
 
 /** Session id → negotiated timeout (ms), as the snapshot stores them. */
 export type SessionTimeouts = ReadonlyMap<bigint, number>;
@@ -25,28 +26,6 @@ export type SessionTimeouts = ReadonlyMap<bigint, number>;
 const CHUNK_BYTES = 64 * 1024;
 /** Path that ends the node list (no node can be named `/` in the list: the root is `""`). */
 const END_OF_NODES = '/';
-
-/** Bytes of a StatPersisted: six longs and three ints. */
-const STAT_PERSISTED_BYTES = 6 * 8 + 3 * 4;
-const statScratch = new Uint8Array(STAT_PERSISTED_BYTES);
-const statView = new DataView(statScratch.buffer);
-
-/**
- * Writes the stat through a DataView scratch and one raw copy: per node in a snapshot of millions, and DataView's
- * 64-bit stores are far cheaper than six range-checked Buffer.writeBigInt64BE calls.
- */
-function writeStatPersisted(writer: Writer, stat: StatPersisted): void {
-  statView.setBigInt64(0, stat.czxid);
-  statView.setBigInt64(8, stat.mzxid);
-  statView.setBigInt64(16, stat.ctime);
-  statView.setBigInt64(24, stat.mtime);
-  statView.setInt32(32, stat.version);
-  statView.setInt32(36, stat.cversion);
-  statView.setInt32(40, stat.aversion);
-  statView.setBigInt64(44, stat.ephemeralOwner);
-  statView.setBigInt64(52, stat.pzxid);
-  writer.raw(statScratch);
-}
 
 function readStatPersisted(reader: Reader): StatPersisted {
   return {
@@ -63,52 +42,125 @@ function readStatPersisted(reader: Reader): StatPersisted {
 }
 
 /**
- * Streams the snapshot body of `tree` and `sessions` as chunks of about 64 KiB.
- * `startZxid` is the tree's lastProcessedZxid when the snapshot starts (the file's name).
+ * Streams the snapshot body of `tree` and `sessions` as chunks of about `chunkBytes` (default 64 KiB; a node larger
+ * than that gets a chunk of its own). `startZxid` is the tree's lastProcessedZxid when the snapshot starts (the file's
+ * name). Each node is read from the tree when the walk reaches it, straight from the node columns into the chunk, so
+ * a step costs no allocation per node and the walk may pause between chunks while txns keep applying.
  */
 export function* encodeSnapshot(
   tree: DataTree,
   sessions: SessionTimeouts,
   startZxid: bigint,
+  chunkBytes = CHUNK_BYTES,
 ): Generator<Buffer> {
-  const writer = new Writer(CHUNK_BYTES * 2);
-  writer.int(sessions.size);
-  for (const [id, timeout] of sessions) writer.long(id).int(timeout);
+  assert(chunkBytes >= 1, 'snapshot chunks hold at least one byte');
+  assert(startZxid >= 0n && startZxid < 1n << 63n, 'a zxid is a non-negative int64');
+  const preamble = new Writer(1024);
+  preamble.int(sessions.size);
+  for (const [id, timeout] of sessions) preamble.long(id).int(timeout);
   const acls = tree.aclCache.entries();
   const emittedKeys = new Set(acls.map(([key]) => key));
-  writer.int(acls.length);
-  for (const [key, acl] of acls) writer.long(BigInt(key)).vector(acl, encodeAcl);
+  preamble.int(acls.length);
+  for (const [key, acl] of acls) preamble.long(BigInt(key)).vector(acl, encodeAcl);
+  const chunk = new ChunkBuilder(chunkBytes);
+  chunk.ensure(preamble.length);
+  chunk.raw(preamble.view());
+  const startHigh = Number(startZxid >> 32n);
+  const startLow = Number(startZxid & 0xffffffffn);
+  const { slots, columns } = tree.snapshotWalk();
   // Parents before children (what the decoder, like Apache's, needs); see DataTree.storedNodesParentFirst.
   let visited = 0;
-  for (const stored of tree.storedNodesParentFirst()) {
+  for (const [path, slot] of slots) {
     visited += 1;
-    assert(visited <= 4 * tree.nodeCount + 16 * CHUNK_BYTES, 'snapshot walk is bounded');
+    assert(visited <= 4 * tree.nodeCount + 16 * chunkBytes, 'snapshot walk is bounded');
     // Created after the start zxid: the replay creates it again.
-    if (stored.stat.czxid > startZxid) continue;
-    writeNode(writer, stored.path, stored, emittedKeys);
-    if (writer.length >= CHUNK_BYTES) {
-      yield writer.finish();
-      writer.reset();
-    }
+    if (columns.createdAfter(slot, startHigh, startLow)) continue;
+    const text = columns.data[slot] ?? null;
+    // Worst case: a UTF-16 code unit is at most 3 UTF-8 bytes; latin1 data is one byte per char.
+    const recordBytesMax = 4 + 3 * path.length + 4 + (text?.length ?? 0) + 8 + STAT_PERSISTED_BYTES;
+    if (!chunk.fits(recordBytesMax) && chunk.length > 0) yield chunk.take();
+    chunk.ensure(recordBytesMax);
+    // An ACL list made after the ACL section was written: a later setACL txn in the replay restores it, so the
+    // node carries the open ACL until then.
+    const aclKey = columns.aclKey[slot] as number;
+    chunk.node(path, text, aclKey === OPEN_ACL_KEY || emittedKeys.has(aclKey) ? aclKey : OPEN_ACL_KEY);
+    columns.writeStatPersisted(slot, chunk.view, chunk.length);
+    chunk.skip(STAT_PERSISTED_BYTES);
   }
-  writer.string(END_OF_NODES);
-  yield writer.finish();
+  const end = Buffer.byteLength(END_OF_NODES);
+  if (!chunk.fits(4 + end) && chunk.length > 0) yield chunk.take();
+  chunk.ensure(4 + end);
+  chunk.node(END_OF_NODES, undefined, 0);
+  yield chunk.take();
 }
 
-/** One node record; `stored` is what the walk just looked up (one lookup and one copy per node, not two). */
-function writeNode(
-  writer: Writer,
-  path: string,
-  stored: { stat: StatPersisted; data: Buffer | null; aclKey: number },
-  emittedKeys: ReadonlySet<number>,
-): void {
-  // An ACL list made after the ACL section was written: a later setACL txn in the replay
-  // restores it, so the node carries the open ACL until then.
-  const aclKey =
-    stored.aclKey === OPEN_ACL_KEY || emittedKeys.has(stored.aclKey) ? stored.aclKey : OPEN_ACL_KEY;
-  writer.string(path === '/' ? '' : path);
-  writer.buffer(stored.data).long(BigInt(aclKey));
-  writeStatPersisted(writer, stored.stat);
+/** The chunk being filled: a buffer, a DataView on it, and a write position. */
+class ChunkBuilder {
+  private bytes: Buffer;
+  view: DataView;
+  length = 0;
+
+  constructor(private readonly chunkBytes: number) {
+    this.bytes = Buffer.allocUnsafe(chunkBytes);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  fits(bytes: number): boolean {
+    return this.length + bytes <= this.bytes.length;
+  }
+
+  /** Makes room for `bytes` more (a record larger than a chunk grows this one). */
+  ensure(bytes: number): void {
+    if (this.fits(bytes)) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.chunkBytes, this.length + bytes));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.use(grown);
+  }
+
+  /** Hands out what was written (no copy) and starts a fresh buffer. */
+  take(): Buffer {
+    const taken = this.bytes.subarray(0, this.length);
+    this.use(Buffer.allocUnsafe(this.chunkBytes));
+    this.length = 0;
+    return taken;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.bytes.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  skip(bytes: number): void {
+    this.length += bytes;
+  }
+
+  /**
+   * A node record's path (`""` for the root), data (latin1 text; null is length -1) and ACL key; `data` undefined
+   * writes the path alone (the end-of-nodes marker). Room must have been ensured.
+   */
+  node(path: string, data: string | null | undefined, aclKey: number): void {
+    const pathBytes =
+      path === '/' && data !== undefined ? 0 : this.bytes.write(path, this.length + 4, 'utf8');
+    this.view.setInt32(this.length, pathBytes);
+    this.length += 4 + pathBytes;
+    if (data === undefined) return;
+    if (data === null) {
+      this.view.setInt32(this.length, -1);
+      this.length += 4;
+    } else {
+      this.view.setInt32(this.length, data.length);
+      this.length += 4 + this.bytes.write(data, this.length + 4, 'latin1');
+    }
+    // The key as an int64: the high word is the sign.
+    this.view.setInt32(this.length, aclKey < 0 ? -1 : 0);
+    this.view.setInt32(this.length + 4, aclKey);
+    this.length += 8;
+  }
+
+  private use(bytes: Buffer): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 }
 
 type Phase = 'sessions' | 'acls' | 'nodes' | 'done';
