@@ -14,6 +14,8 @@
  */
 import type { Socket } from 'node:net';
 import { OpCode } from '../../src/protocol/constants';
+import { Ids } from '../../src/protocol/data';
+import { ErrorCode } from '../../src/protocol/errors';
 import { FrameDecoder } from '../../src/protocol/framing';
 import { writeRequest } from '../../src/protocol/records';
 import { Writer } from '../../src/protocol/writer';
@@ -46,6 +48,8 @@ const FAILOVER_CONNECT_TIMEOUT_MS = 1_000;
 const FAILOVER_RETRY_MS = 10;
 /** Bound on one failover round (kill → first write). */
 const FAILOVER_ROUND_TIMEOUT_MS = 30_000;
+/** Parent of the failover writers' nodes. */
+const FAILOVER_ROOT = '/zkbench-failover';
 /** Issue 7's failover goal. */
 const FAILOVER_GOAL_MS = 1_000;
 
@@ -398,8 +402,10 @@ class FailoverWriter {
         continue;
       }
       const sentMs = performance.now();
-      const ok = await writeOnce(this.socket, this.path, value);
-      if (!ok) {
+      const err = await requestOnce(this.socket, (writer) =>
+        writeRequest(writer, 1, OpCode.setData, { path: this.path, data: value, version: -1 }),
+      );
+      if (err !== 0) {
         this.socket.destroy();
         this.socket = undefined;
         continue;
@@ -423,33 +429,52 @@ async function connectWithin(port: number, timeoutMs: number): Promise<Socket | 
   return outcome as Socket | undefined;
 }
 
-/** One setData on a raw session: true on a reply with error 0; false on an error or a cut. */
-function writeOnce(socket: Socket, path: string, value: Buffer): Promise<boolean> {
+/** One request on a raw session: its reply's error code, or undefined when the connection is cut. */
+function requestOnce(socket: Socket, encode: (writer: Writer) => Writer): Promise<number | undefined> {
   return new Promise((resolve) => {
     const decoder = new FrameDecoder();
-    const finish = (ok: boolean): void => {
+    const finish = (err: number | undefined): void => {
       clearTimeout(timer);
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
       socket.removeListener('error', onClose);
-      resolve(ok);
+      resolve(err);
     };
     const onData = (chunk: Buffer): void => {
       decoder.push(chunk);
       for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
-        if (frame.readInt32BE(0) < 0) continue;
-        finish(frame.readInt32BE(12) === 0);
+        if (frame.readInt32BE(0) < 0) continue; // ping reply or notification
+        finish(frame.readInt32BE(12));
         return;
       }
     };
-    const onClose = (): void => finish(false);
-    // A write that hangs across an election is abandoned and the session replaced.
-    const timer = setTimeout(() => finish(false), FAILOVER_ROUND_TIMEOUT_MS);
+    const onClose = (): void => finish(undefined);
+    // A request that hangs across an election is abandoned and the session replaced.
+    const timer = setTimeout(() => finish(undefined), FAILOVER_ROUND_TIMEOUT_MS);
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onClose);
-    socket.write(writeRequest(new Writer(), 1, OpCode.setData, { path, data: value, version: -1 }).finish());
+    socket.write(encode(new Writer()).finish());
   });
+}
+
+/** The failover writers' nodes (one per follower); existing ones are fine. */
+async function createFailoverNodes(ensemble: BenchEnsemble): Promise<void> {
+  const socket = await openSocket(ensemble.members[0]?.port ?? 0);
+  try {
+    for (const path of [FAILOVER_ROOT, failoverPath(0), failoverPath(1)]) {
+      const err = await requestOnce(socket, (writer) =>
+        writeRequest(writer, 1, OpCode.create, { path, data: null, acl: [...Ids.OPEN_ACL_UNSAFE], flags: 0 }),
+      );
+      if (err !== 0 && err !== ErrorCode.NODEEXISTS) throw new Error(`create ${path} failed: error ${err}`);
+    }
+  } finally {
+    socket.destroy();
+  }
+}
+
+function failoverPath(index: number): string {
+  return `${FAILOVER_ROOT}/w${index}`;
 }
 
 /** What the failover rounds of one ensemble measured. */
@@ -463,7 +488,7 @@ export interface FailoverResult {
 async function failoverRound(ensemble: BenchEnsemble): Promise<number | undefined> {
   const leader = await ensemble.waitForQuorum();
   const followers = ensemble.members.filter((member) => member.id !== leader);
-  const writers = followers.map((member, index) => new FailoverWriter(member.port, laneNodePath(index, 2)));
+  const writers = followers.map((member, index) => new FailoverWriter(member.port, failoverPath(index)));
   try {
     await sleep(300); // the light load runs before the kill
     const killedAtMs = performance.now();
@@ -488,6 +513,7 @@ export async function runFailover(
   rounds: number,
   log: (line: string) => void,
 ): Promise<FailoverResult[]> {
+  for (const ensemble of ensembles) await createFailoverNodes(ensemble);
   const results = ensembles.map((ensemble) => ({
     ensemble: ensemble.name,
     roundsMs: [] as (number | undefined)[],

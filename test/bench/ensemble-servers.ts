@@ -78,7 +78,10 @@ interface MemberPlan {
   logFile: string;
 }
 
-async function planMembers(root: string): Promise<MemberPlan[]> {
+async function planMembers(
+  root: string,
+  properties: Readonly<Record<string, string>>,
+): Promise<MemberPlan[]> {
   const ports = await freePorts(ENSEMBLE_SIZE * 3);
   const plans = Array.from({ length: ENSEMBLE_SIZE }, (_, index) => {
     const directory = join(root, `server-${index + 1}`);
@@ -96,7 +99,10 @@ async function planMembers(root: string): Promise<MemberPlan[]> {
     (plan) => `server.${plan.id}=${LOOPBACK}:${plan.quorumPort}:${plan.electionPort}`,
   );
   // zooConfigText adds initLimit=10 and syncLimit=5 for an ensemble, as issue 7 asks.
-  const settings = jvmSettings({ tickTime: ENSEMBLE_TICK_MS, properties: { maxClientCnxns: '0' } });
+  const settings = jvmSettings({
+    tickTime: ENSEMBLE_TICK_MS,
+    properties: { maxClientCnxns: '0', ...properties },
+  });
   for (const plan of plans) {
     const dataDir = join(plan.directory, 'data');
     mkdirSync(dataDir, { recursive: true });
@@ -123,9 +129,13 @@ async function memberMode(port: number): Promise<string | undefined> {
   return serverMode(await fourLetterWord(port, 'srvr', 1_000).catch(() => ''));
 }
 
-async function startEnsemble(name: string, command: MemberCommand): Promise<BenchEnsemble> {
+async function startEnsemble(
+  name: string,
+  command: MemberCommand,
+  properties: Readonly<Record<string, string>>,
+): Promise<BenchEnsemble> {
   const root = mkdtempSync(join(tmpdir(), `zookit-bench-ensemble-${name.toLowerCase()}-`));
-  const plans = await planMembers(root);
+  const plans = await planMembers(root, properties);
   const processes = new Map<number, TrackedProcess>();
   const plan = (id: number): MemberPlan => {
     const found = plans.find((candidate) => candidate.id === id);
@@ -209,12 +219,20 @@ async function startEnsemble(name: string, command: MemberCommand): Promise<Benc
   };
 }
 
-/** Starts three zookit servers as separate processes and waits for a leader. */
-export function startZookitEnsemble(): Promise<BenchEnsemble> {
-  return startEnsemble('zookit', zookitCommand);
+/**
+ * Starts three zookit servers as separate processes and waits for a leader. `properties`
+ * are extra zoo.cfg lines (the last value of a key wins), for experiments such as
+ * `{ syncLimit: '1' }`.
+ */
+export function startZookitEnsemble(
+  properties: Readonly<Record<string, string>> = {},
+): Promise<BenchEnsemble> {
+  return startEnsemble('zookit', zookitCommand, properties);
 }
 
-/** Starts three Apache ZooKeeper JVMs and waits for a leader. */
-export function startApacheEnsemble(): Promise<BenchEnsemble> {
-  return startEnsemble('Apache', apacheCommand);
+/** Starts three Apache ZooKeeper JVMs and waits for a leader; `properties` as for zookit. */
+export function startApacheEnsemble(
+  properties: Readonly<Record<string, string>> = {},
+): Promise<BenchEnsemble> {
+  return startEnsemble('Apache', apacheCommand, properties);
 }
