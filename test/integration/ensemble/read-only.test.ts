@@ -191,6 +191,10 @@ describeApache('read-only mode: Apache ZooKeeper 3.8 ensemble (-Dreadonlymode.en
     ensemble = await startApacheEnsemble({
       tickTime: 200,
       systemProperties: { 'readonlymode.enabled': 'true' },
+      // Apache 3.8.0's read-only server refuses createSession from a global session with
+      // NOTREADONLY (a bare reply header instead of a ConnectResponse): read-only mode works
+      // only with local sessions, which zookit's read-only server always uses.
+      properties: { localSessionsEnabled: 'true' },
     });
     const leader = await ensemble.waitForQuorum();
     const survivor = ensemble.servers.find((server) => server.id !== leader)?.id as number;
@@ -199,6 +203,12 @@ describeApache('read-only mode: Apache ZooKeeper 3.8 ensemble (-Dreadonlymode.en
     const writer = await startedClient(ensemble.connectString, {}, clients);
     await writer.client.create('/ro', 'v1');
     await writer.client.close();
+    const veteran = await startedClient(
+      survivorServer.connectString,
+      { canBeReadOnly: true, sessionTimeoutMs: 2_000 },
+      clients,
+    );
+    await veteran.client.sync('/ro');
     for (const id of gone) await ensemble.kill(id);
     await waitUntil(async () => (await survivorServer.mode()) === 'read-only', {
       timeoutMs: 10_000,
@@ -214,6 +224,10 @@ describeApache('read-only mode: Apache ZooKeeper 3.8 ensemble (-Dreadonlymode.en
     const reader = await startedClient(survivorServer.connectString, { canBeReadOnly: true }, clients);
     await expectReadOnlyAnswers(reader.client);
     expect(await runKazoo(survivorServer.connectString)).toEqual(KAZOO_READ_ONLY_TRANSCRIPT);
+    // Apache's read-only server does not resume the session made before either; the client's
+    // next session is read-only, as with zookit.
+    await eventually(() => veteran.client.state === 'READ_ONLY', 10_000, 'the veteran read-only');
+    expect(veteran.states).toEqual(['CONNECTED', 'SUSPENDED', 'LOST', 'READ_ONLY']);
 
     await ensemble.restart(gone[0] as number);
     await eventually(() => reader.client.state === 'CONNECTED', 15_000, 'the client back on a r/w server');
