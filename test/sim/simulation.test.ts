@@ -12,15 +12,22 @@ const seedCount = 200;
 const longSeedCount = 20;
 
 describe('ensemble: simulation', () => {
-  it(`keeps one committed history and converges after healing (${seedCount} seeds × 1000 ticks)`, () => {
+  it(`keeps one committed history, client guarantees (FIFO, ephemerals, linearizable sync+read) and converges (${seedCount} seeds × 1000 ticks)`, () => {
     let committed = 0;
+    let acknowledged = 0;
+    let syncedReads = 0;
     for (let seed = 1; seed <= seedCount; seed++) {
       const result = runSimulation(optionsFromSeed(seed, 1_000));
       expect(result.livenessTicks).toBeLessThanOrEqual(optionsFromSeed(seed).livenessTicksMax);
       committed += result.committed;
+      acknowledged += result.clientAcknowledged;
+      syncedReads += result.clientSyncedReads;
     }
-    // Faults must not starve the ensemble: most seeds commit plenty of writes.
+    // Faults must not starve the ensemble, and the client checkers must have material:
+    // most seeds commit plenty of writes, acknowledge client writes and answer syncs.
     expect(committed).toBeGreaterThan(seedCount * 20);
+    expect(acknowledged).toBeGreaterThan(seedCount * 20);
+    expect(syncedReads).toBeGreaterThan(seedCount * 5);
   }, 60_000);
 
   it(`survives long runs (${longSeedCount} seeds × 5000 ticks)`, () => {
@@ -28,9 +35,17 @@ describe('ensemble: simulation', () => {
       runSimulation(optionsFromSeed(seed, 5_000));
   }, 60_000);
 
+  it('a failure names the invariant and prints the one command that replays the seed', () => {
+    // An impossible liveness bound makes seed 7 fail at the end of its 50 safety ticks.
+    const options = { ...optionsFromSeed(7, 50), livenessTicksMax: 1 };
+    expect(() => runSimulation(options)).toThrow(
+      /InvariantViolation: liveness: [^\n]*\n {2}at tick 51; SEED=7 [^\n]*\n {2}replay: npm run sim -- --seed 7 --ticks 50$/,
+    );
+  });
+
   it('is deterministic: one seed replays the same run', () => {
     const options = optionsFromSeed(42);
-    expect(describeOptions(options)).toMatch(/^SEED=42 voters=\d observers=\d ticks=1000 /);
+    expect(describeOptions(options)).toMatch(/^SEED=42 voters=\d observers=\d ticks=1000 .* clients=\d /);
     const lines: string[] = [];
     const first = runSimulation(options, (line) => lines.push(line));
     const again: string[] = [];
