@@ -464,7 +464,8 @@ export class DataTree {
       assert(this.slots.has(parent), `snapshot parent of ${normalized} comes first`);
       this.addChildName(parent, name);
     }
-    this.dataBytes += normalized.length + (data?.length ?? 0);
+    // System paths are not counted by the constructor either: a restored tree reports the size the live one did.
+    this.dataBytes += (isSystemPath(normalized) ? 0 : normalized.length) + (data?.length ?? 0);
     this.track(normalized, stat.ephemeralOwner);
   }
 
