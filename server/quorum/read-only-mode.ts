@@ -6,7 +6,9 @@
  * clients are disconnected — before the new role serves, so no read-only connection ever
  * sees a database being synchronised.
  *
- * A standalone server never gets one of these.
+ * A standalone server never gets one of these. A stopped server needs no call: the timer
+ * is unref'd and the service starts only on a running server (and stops itself when it
+ * finds the server stopped).
  */
 import { assert } from '../../src/util/assert';
 import type { ReadOnlyService } from '../runtime/read-only-service';
@@ -43,12 +45,6 @@ export class ReadOnlyModeSwitch {
     }
     this.disarm();
     this.service.stop(`peer is ${roleName(role)}`);
-  }
-
-  /** Stops the timer and the service (the server is closing). */
-  close(): void {
-    this.disarm();
-    this.service.stop('server closing');
   }
 
   private arm(): void {

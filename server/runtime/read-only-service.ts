@@ -152,7 +152,11 @@ export class ReadOnlyService {
   /** Local sessions whose client stayed silent past the timeout end here, with their connection. */
   private expireSessions(): void {
     const sessions = this.sessions;
-    if (sessions === undefined || !this.server.isRunning) return;
+    if (sessions === undefined) return;
+    if (!this.server.isRunning) {
+      this.stop('server stopped');
+      return;
+    }
     for (const session of sessions.expireDue(Date.now())) {
       sessions.removeSession(session.sessionId);
       this.server.connectionsBySession.get(session.sessionId)?.close('local session expired');
