@@ -8,6 +8,7 @@
  * behaves the same against an Apache 3.8 ensemble started with -Dreadonlymode.enabled=true.
  */
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,9 @@ import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ConnectionState } from '../../../src/client/connection-state';
 import { ConnectionTimeoutError } from '../../../src/errors';
 import { NotReadOnlyError } from '../../../src/protocol/errors';
+import { Reader } from '../../../src/protocol/reader';
+import { decodeConnectResponse, encodeConnectRequest } from '../../../src/protocol/records';
+import { Writer } from '../../../src/protocol/writer';
 import type { ClientOptions } from '../../../src/types';
 import { describeApache, startApacheEnsemble } from '../../support/apache';
 import type { ApacheEnsemble } from '../../support/apache-ensemble';
@@ -44,6 +48,45 @@ async function runKazoo(connectString: string): Promise<unknown> {
     timeout: 30_000,
   });
   return JSON.parse(stdout) as unknown;
+}
+
+/**
+ * Sends one ConnectRequest for a new session and returns how the server answered: the
+ * ConnectResponse's readOnly flag and timeout, or `closed` when it closed without a byte.
+ */
+function rawHandshake(port: number, readOnly: boolean): Promise<string> {
+  const writer = new Writer(64);
+  encodeConnectRequest(writer, {
+    protocolVersion: 0,
+    lastZxidSeen: 0n,
+    timeOut: 4_000,
+    sessionId: 0n,
+    passwd: Buffer.alloc(16),
+    readOnly,
+  });
+  const body = writer.finish();
+  const frame = Buffer.alloc(4 + body.length);
+  frame.writeInt32BE(body.length);
+  body.copy(frame, 4);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: '127.0.0.1', port });
+    const finish = (): void => {
+      socket.destroy();
+      const bytes = Buffer.concat(chunks);
+      if (bytes.length === 0) return resolve('closed');
+      const response = decodeConnectResponse(new Reader(bytes.subarray(4, 4 + bytes.readInt32BE(0))));
+      resolve(`readOnly=${response.readOnly} timeOut=${response.timeOut}`);
+    };
+    socket.setTimeout(3_000, finish);
+    socket.on('connect', () => socket.write(frame));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (Buffer.concat(chunks).length >= 4 + 37) finish();
+    });
+    socket.on('close', finish);
+    socket.on('error', finish);
+  });
 }
 
 /** A client that records its states; started, and closed by `closers`. */
@@ -79,8 +122,10 @@ async function expectReadOnlyAnswers(client: ZooKitClient): Promise<void> {
   expect((await client.getData('/ro')).data.toString()).toBe('v1');
 }
 
-/** A client without canBeReadOnly is never served by a read-only server. */
-async function expectRefused(connectString: string, clients: ZooKitClient[]): Promise<void> {
+/** A client without canBeReadOnly is never served by a read-only server: no answer at all. */
+async function expectRefused(connectString: string, port: number, clients: ZooKitClient[]): Promise<void> {
+  expect(await rawHandshake(port, false)).toBe('closed');
+  expect(await rawHandshake(port, true)).toBe('readOnly=true timeOut=4000');
   const strict = ZooKit.newClient(connectString, { sessionTimeoutMs: 4_000, connectionTimeoutMs: 1_500 });
   clients.push(strict);
   await expect(strict.start()).rejects.toBeInstanceOf(ConnectionTimeoutError);
@@ -128,7 +173,7 @@ describe('ensemble: read-only mode', () => {
     expect(serverMode(srvr)).toBe('read-only');
     expect(await fourLetterWord(survivorPort, 'mntr')).toContain('zk_server_state\tread-only\n');
 
-    await expectRefused(cluster.connectStringOf([survivor]), clients);
+    await expectRefused(cluster.connectStringOf([survivor]), survivorPort, clients);
     const reader = await startedClient(cluster.connectStringOf([survivor]), { canBeReadOnly: true }, clients);
     await expectReadOnlyAnswers(reader.client);
     expect(await runKazoo(cluster.connectStringOf([survivor]))).toEqual(KAZOO_READ_ONLY_TRANSCRIPT);
@@ -219,8 +264,9 @@ describeApache('read-only mode: Apache ZooKeeper 3.8 ensemble (-Dreadonlymode.en
     expect(await fourLetterWord(survivorServer.port, 'srvr')).toContain(
       '\nREAD-ONLY mode; serving only read-only clients\n',
     );
+    expect(await fourLetterWord(survivorServer.port, 'mntr')).toContain('zk_server_state\tread-only\n');
 
-    await expectRefused(survivorServer.connectString, clients);
+    await expectRefused(survivorServer.connectString, survivorServer.port, clients);
     const reader = await startedClient(survivorServer.connectString, { canBeReadOnly: true }, clients);
     await expectReadOnlyAnswers(reader.client);
     expect(await runKazoo(survivorServer.connectString)).toEqual(KAZOO_READ_ONLY_TRANSCRIPT);
