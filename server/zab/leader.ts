@@ -43,6 +43,10 @@ interface LearnerHandler {
   syncedThrough: bigint;
   /** Highest zxid it acknowledged as durable (voters past NEWLEADER). */
   ackedZxid: bigint;
+  /** Rounds of the pings sent to it and not answered yet (answers come in order). */
+  pingRounds: number[];
+  /** The latest ping round it answered: it still followed us after that round began. */
+  confirmedRound: number;
 }
 
 /** Retired connection ids remembered per leader, so a late repeat cannot reopen one. */
@@ -51,13 +55,18 @@ const retiredLinksMax = 10_000;
 /** Syncs waiting for their proposals to commit; more are refused (the client retries). */
 export const pendingSyncsMax = 100_000;
 
+/** Unanswered pings per learner; a learner further behind is dropped. */
+const pingRoundsOutstandingMax = 10_000;
+
 /**
  * A client sync waiting on the leader (Apache's pendingSyncs): answered once `zxid`, the last
- * proposal issued when it arrived, is committed. `learner` undefined is a sync of a client
- * of the leader itself (`id` is then the peer's sync id).
+ * proposal issued when it arrived, is committed, and a quorum of voters answered a ping of
+ * `round` or later (sent after it arrived). `learner` undefined is a sync of a client of the
+ * leader itself (`id` is then the peer's sync id).
  */
 interface PendingSync {
   readonly zxid: bigint;
+  readonly round: number;
   readonly learner: number | undefined;
   readonly link: number;
   readonly id: number;
@@ -79,6 +88,10 @@ export class Leader {
   private nextCounter = 1;
   /** In zxid order: a sync waits for the last proposal at its arrival, which only grows. */
   private pendingSyncs: PendingSync[] = [];
+  /** Rounds of pings: each tick's pings are one, and a sync that arrives may start one. */
+  private pingRound = 0;
+  /** True once a round's pings are queued in the Ready being built (they leave after now). */
+  private roundQueued = false;
 
   constructor(private readonly core: PeerCore) {
     assert(isVoter(core.config.membership, core.config.id), 'only a voter leads');
@@ -118,9 +131,13 @@ export class Leader {
       case 'ack':
         this.onAck(handler, message.zxid);
         return;
-      case 'ping':
+      case 'ping': {
         if (message.touches.length > 0) this.core.touched(message.touches);
+        const round = handler.pingRounds.shift();
+        if (round !== undefined) handler.confirmedRound = round;
+        this.releaseSyncs();
         return;
+      }
       case 'request':
         // Only an established leader orders writes; the learner's client retries otherwise.
         if (this.phase === 'broadcast') this.core.forwarded(handler.id, message.data);
@@ -131,7 +148,7 @@ export class Leader {
           this.closeHandler(handler, `SYNC request in phase ${handler.phase}`);
           return;
         }
-        this.queueSync({ zxid: this.core.log.lastZxid, learner: handler.id, link: handler.link, id: 0 });
+        this.queueSync({ learner: handler.id, link: handler.link, id: 0 });
         return;
       default:
         this.closeHandler(handler, `unexpected ${message.kind}`);
@@ -160,11 +177,23 @@ export class Leader {
       peerLastZxid: 0n,
       syncedThrough: 0n,
       ackedZxid: 0n,
+      pingRounds: [],
+      confirmedRound: 0,
     };
     this.handlers.set(handler.id, handler);
     assert(this.handlers.get(handler.id) === handler, 'one live handler per learner');
-    if (this.phase === 'discovery') this.maybeChooseEpoch();
-    else this.sendLeaderInfo(handler);
+    if (this.phase === 'discovery') {
+      this.maybeChooseEpoch();
+    } else if (handler.acceptedEpoch > this.epoch) {
+      // It promised a later leader (who never established that epoch) to refuse ours, so it
+      // can never join: found by the simulator (seed 1177), where a voter and an observer
+      // stayed out forever. Stepping down lets the next discovery pick an epoch it accepts.
+      this.core.stepDown(
+        `learner ${handler.id} accepted epoch ${handler.acceptedEpoch}, above ours ${this.epoch}`,
+      );
+    } else {
+      this.sendLeaderInfo(handler);
+    }
   }
 
   private maybeChooseEpoch(): void {
@@ -325,7 +354,7 @@ export class Leader {
   syncLocal(id: number): boolean {
     assert(this.phase === 'broadcast', 'only an established leader answers syncs');
     if (this.pendingSyncs.length >= pendingSyncsMax) return false;
-    this.queueSync({ zxid: this.core.log.lastZxid, learner: undefined, link: 0, id });
+    this.queueSync({ learner: undefined, link: 0, id });
     return true;
   }
 
@@ -336,14 +365,19 @@ export class Leader {
     return ids;
   }
 
-  private queueSync(sync: PendingSync): void {
-    assert(sync.zxid <= this.core.log.lastZxid, 'a sync waits for a proposal we issued');
+  /**
+   * Queues a sync behind the last proposal issued and a ping round that leaves after its
+   * arrival. Apache answers on the commit alone and relies on timeouts to keep a deposed
+   * leader from answering; the round makes the answer safe without them (etcd-io/raft's
+   * ReadIndex): a quorum of voters still followed us after the sync arrived, so no later
+   * epoch had been established — and nothing committed by another leader — before it.
+   */
+  private queueSync(origin: Omit<PendingSync, 'zxid' | 'round'>): void {
+    if (!this.roundQueued) this.startPingRound();
+    const sync: PendingSync = { ...origin, zxid: this.core.log.lastZxid, round: this.pingRound };
     const last = this.pendingSyncs.at(-1);
     assert(last === undefined || last.zxid <= sync.zxid, 'pending syncs stay in zxid order');
-    if (sync.zxid <= this.core.committedZxid) {
-      this.answerSync(sync);
-      return;
-    }
+    assert(last === undefined || last.round <= sync.round, 'pending syncs stay in round order');
     if (this.pendingSyncs.length >= pendingSyncsMax) {
       // A learner's client would wait forever: drop the learner, its clients retry elsewhere.
       const handler = sync.learner === undefined ? undefined : this.handlers.get(sync.learner);
@@ -351,19 +385,57 @@ export class Leader {
       return;
     }
     this.pendingSyncs.push(sync);
+    this.releaseSyncs(); // a lone voter confirms its own round at once
   }
 
-  /** Answers every pending sync whose proposals are committed (after their COMMITs were sent). */
+  /** Answers every pending sync whose proposals are committed and whose round is confirmed. */
   private releaseSyncs(): void {
+    if (this.pendingSyncs.length === 0) return;
     const committed = this.core.committedZxid;
+    const confirmed = this.confirmedRound();
     let released = 0;
     for (const sync of this.pendingSyncs) {
-      if (sync.zxid > committed) break;
+      if (sync.zxid > committed || sync.round > confirmed) break;
+      // After the COMMITs through `committed`, already queued on every learner's stream.
       this.answerSync(sync);
       released++;
     }
     if (released > 0) this.pendingSyncs = this.pendingSyncs.slice(released);
-    assert((this.pendingSyncs[0]?.zxid ?? committed + 1n) > committed, 'no answerable sync waits');
+    const head = this.pendingSyncs[0];
+    assert(head === undefined || head.zxid > committed || head.round > confirmed, 'no answerable sync waits');
+  }
+
+  /** The latest ping round a quorum of voters (us included) answered. */
+  private confirmedRound(): number {
+    const rounds = new Map<number, bigint>([[this.core.config.id, BigInt(this.pingRound)]]);
+    for (const handler of this.handlers.values()) {
+      if (!handler.observer && handler.phase === 'broadcast')
+        rounds.set(handler.id, BigInt(handler.confirmedRound));
+    }
+    const round = Number(quorumAckedZxid(this.core.config.membership, rounds));
+    assert(round >= 0 && round <= this.pingRound, 'a confirmed round was started');
+    return round;
+  }
+
+  /** Pings every learner in broadcast as one new round. */
+  private startPingRound(): void {
+    this.pingRound++;
+    this.roundQueued = true;
+    for (const handler of [...this.handlers.values()]) if (handler.phase === 'broadcast') this.ping(handler);
+  }
+
+  private ping(handler: LearnerHandler): void {
+    if (handler.pingRounds.length >= pingRoundsOutstandingMax) {
+      this.closeHandler(handler, 'too many unanswered pings');
+      return;
+    }
+    handler.pingRounds.push(this.pingRound);
+    this.send(handler, { kind: 'ping', touches: [] });
+  }
+
+  /** The peer cut a Ready: pings queued from now on leave after what arrives from now on. */
+  readyCut(): void {
+    this.roundQueued = false;
   }
 
   private answerSync(sync: PendingSync): void {
@@ -440,6 +512,8 @@ export class Leader {
       return;
     }
     const heard = [id];
+    this.pingRound++;
+    this.roundQueued = true;
     for (const handler of [...this.handlers.values()]) {
       const limit = handler.phase === 'broadcast' ? syncLimit : initLimit + syncLimit;
       if (now - handler.lastHeardTick > limit) {
@@ -448,10 +522,14 @@ export class Leader {
       }
       if (handler.phase === 'broadcast') {
         heard.push(handler.id);
-        this.send(handler, { kind: 'ping', touches: [] });
+        this.ping(handler);
       }
     }
-    if (!containsQuorum(membership, heard)) this.core.stepDown('lost the quorum of followers');
+    if (!containsQuorum(membership, heard)) {
+      this.core.stepDown('lost the quorum of followers');
+      return;
+    }
+    this.releaseSyncs();
   }
 
   /** Learners in broadcast, for status lines. */

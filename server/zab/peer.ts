@@ -255,6 +255,7 @@ export class Peer implements PeerCore {
   ready(): Ready {
     this.assertNoReadyInFlight();
     assert(this.outbox.length <= queuedMessagesMax, 'the runtime drains Ready');
+    this.leaderState?.readyCut();
     const writes = this.log.takePending();
     const committed: LogEntry[] =
       this.applied < this.committed ? this.log.slice(this.applied, this.committed) : [];
