@@ -71,12 +71,23 @@ function rawHandshake(port: number, readOnly: boolean): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = connect({ host: '127.0.0.1', port });
+    let settled = false;
     const finish = (): void => {
+      if (settled) return;
+      settled = true;
       socket.destroy();
       const bytes = Buffer.concat(chunks);
-      if (bytes.length === 0) return resolve('closed');
-      const response = decodeConnectResponse(new Reader(bytes.subarray(4, 4 + bytes.readInt32BE(0))));
-      resolve(`readOnly=${response.readOnly} timeOut=${response.timeOut}`);
+      if (bytes.length === 0) {
+        resolve('closed');
+        return;
+      }
+      try {
+        const response = decodeConnectResponse(new Reader(bytes.subarray(4, 4 + bytes.readInt32BE(0))));
+        resolve(`readOnly=${response.readOnly} timeOut=${response.timeOut}`);
+      } catch {
+        // Not a ConnectResponse (Apache 3.8.0 without local sessions sends a bare reply header).
+        resolve(`bytes ${bytes.toString('hex')}`);
+      }
     };
     socket.setTimeout(3_000, finish);
     socket.on('connect', () => socket.write(frame));
