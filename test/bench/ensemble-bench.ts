@@ -390,6 +390,7 @@ class FailoverWriter {
     this.stopped = true;
     this.socket?.destroy();
     await this.done;
+    this.socket?.destroy(); // one connected while stopping
   }
 
   private async loop(): Promise<void> {
@@ -431,6 +432,8 @@ async function connectWithin(port: number, timeoutMs: number): Promise<Socket | 
 
 /** One request on a raw session: its reply's error code, or undefined when the connection is cut. */
 function requestOnce(socket: Socket, encode: (writer: Writer) => Writer): Promise<number | undefined> {
+  // A socket the server already closed never emits 'close' again: answer at once.
+  if (socket.destroyed || !socket.writable) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const decoder = new FrameDecoder();
     const finish = (err: number | undefined): void => {
