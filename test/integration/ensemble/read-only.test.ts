@@ -187,6 +187,8 @@ describe('ensemble: read-only mode', () => {
     await expectRefused(cluster.connectStringOf([survivor]), survivorPort, clients);
     const reader = await startedClient(cluster.connectStringOf([survivor]), { canBeReadOnly: true }, clients);
     await expectReadOnlyAnswers(reader.client);
+    // A watch set while read-only is carried to the read-write session that follows.
+    const { watchEvent } = await reader.client.getData('/ro', { watch: true });
     expect(await runKazoo(cluster.connectStringOf([survivor]))).toEqual(KAZOO_READ_ONLY_TRANSCRIPT);
 
     // The background search: a r/w member unreachable at first, then reachable, is found.
@@ -231,6 +233,12 @@ describe('ensemble: read-only mode', () => {
     ]);
     expect(await reader.client.create('/after', 'rw')).toBe('/after');
     expect(await fourLetterWord(survivorPort, 'isro')).toBe('rw');
+    await writer.setData('/ro', 'v2');
+    const fired = await Promise.race([
+      watchEvent,
+      new Promise((resolve) => setTimeout(resolve, 5_000, 'none')),
+    ]);
+    expect(fired).toMatchObject({ type: 'NodeDataChanged', path: '/ro' });
   }, 40_000);
 });
 
