@@ -1,6 +1,28 @@
 import { assert } from '../util/assert';
 import { ProtocolError } from './errors';
 
+/** 2^32, to join a long's halves into one safe integer. */
+const TWO_TO_32 = 4294967296;
+/** Longs whose high half lies in [-2^21, 2^21) are safe integers (|value| <= 2^53). */
+const SAFE_HIGH_LIMIT = 0x200000;
+
+/**
+ * The int64 whose big-endian halves are `high` (signed) and `low` (unsigned). Zero is the
+ * shared `0n`, and a value within ±2^53 (every zxid, time and version a server hands out)
+ * is made from one safe integer: one BigInt allocation where `readBigInt64BE` makes four
+ * (two halves, a shift and a sum).
+ */
+export function longFromHalves(high: number, low: number): bigint {
+  if (high === 0 && low === 0) return 0n;
+  if (high >= -SAFE_HIGH_LIMIT && high < SAFE_HIGH_LIMIT) return BigInt(high * TWO_TO_32 + low);
+  return (BigInt(high) << 32n) | BigInt(low);
+}
+
+/** The big-endian int64 at `offset` of `bytes` (the caller has checked the bounds). */
+export function readLong(bytes: Buffer, offset: number): bigint {
+  return longFromHalves(bytes.readInt32BE(offset), bytes.readUInt32BE(offset + 4));
+}
+
 /**
  * Jute decoder over one message. Every read is bounds-checked against the message end and
  * every length is checked against the bytes that remain before anything is allocated, so
@@ -28,6 +50,22 @@ export class Reader {
 
   get remaining(): number {
     return this.end - this.offset;
+  }
+
+  /** The bytes read from (for fixed-size records decoded in place after {@link claim}). */
+  get source(): Buffer {
+    return this.bytes;
+  }
+
+  /**
+   * Checks that `bytes` bytes remain, moves past them and returns where they start in
+   * {@link source}: a fixed-size record then pays one bounds check, not one per field.
+   */
+  claim(bytes: number, what: string): number {
+    this.need(bytes, what);
+    const start = this.offset;
+    this.offset += bytes;
+    return start;
   }
 
   private need(bytes: number, what: string): void {
@@ -63,7 +101,7 @@ export class Reader {
 
   long(): bigint {
     this.need(8, 'long');
-    const value = this.bytes.readBigInt64BE(this.offset);
+    const value = readLong(this.bytes, this.offset);
     this.offset += 8;
     return value;
   }
