@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../../server/testing/fault-proxy';
 import { TestingCluster } from '../../../server/testing/testing-cluster';
+import { TestingServer } from '../../../server/testing/testing-server';
 import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ConnectionState } from '../../../src/client/connection-state';
 import { ConnectionTimeoutError } from '../../../src/errors';
@@ -240,6 +241,19 @@ describe('ensemble: read-only mode', () => {
     ]);
     expect(fired).toMatchObject({ type: 'NodeDataChanged', path: '/ro' });
   }, 40_000);
+
+  it('a standalone server never goes read-only, whatever readonlymode.enabled says', async () => {
+    await using server = await TestingServer.start({
+      inMemory: true,
+      readOnlyModeEnabled: true,
+      fourLetterWordWhitelist: '*',
+    });
+    expect(await fourLetterWord(server.port, 'isro')).toBe('rw');
+    const { client, states } = await startedClient(server.connectString, { canBeReadOnly: true }, clients);
+    expect(await client.create('/standalone', 'rw')).toBe('/standalone');
+    expect(states).toEqual(['CONNECTED']);
+    expect(serverMode(await fourLetterWord(server.port, 'srvr'))).toBe('standalone');
+  });
 });
 
 describeApache('read-only mode: Apache ZooKeeper 3.8 ensemble (-Dreadonlymode.enabled=true)', () => {
