@@ -87,6 +87,10 @@ export interface ServerConfig {
   readonly serverId: number;
   /** True when this server runs ZAB: two or more participants, or standaloneEnabled=false. */
   readonly distributed: boolean;
+  /**
+   * `readonlymode.enabled` (Apache: the system property of that name): an ensemble member
+   * without a quorum serves read-only clients (server/quorum/read-only-mode.ts). Ignored standalone.
+   */
   readonly readOnlyModeEnabled: boolean;
   readonly standaloneEnabled: boolean;
   readonly reconfigEnabled: boolean;
@@ -132,6 +136,7 @@ export interface ServerConfigOptions {
   servers?: readonly QuorumServerSpec[];
   peerType?: PeerType;
   serverId?: number | undefined;
+  /** `readonlymode.enabled` (default false). */
   readOnlyModeEnabled?: boolean;
   standaloneEnabled?: boolean;
   reconfigEnabled?: boolean;
