@@ -39,14 +39,22 @@ function entryChecksum(bytes: Buffer, offset: number, length: number): number {
   return crc32(bytes.subarray(offset + 8, offset + 8 + length), lengthCrc);
 }
 
+const ZXID_LIMIT = 1n << 64n;
+/** The zxid's two 32-bit words without bigint arithmetic (Buffer.writeBigUInt64BE shifts and masks per call). */
+const zxidScratch = new BigUint64Array(1);
+const zxidWords = new Uint32Array(zxidScratch.buffer);
+const HIGH_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
 /** Encodes one entry: header and payload in one buffer. */
 export function encodeEntry(zxid: bigint, payload: Buffer): Buffer {
   assert(payload.length <= ENTRY_PAYLOAD_BYTES_MAX, 'entry payload within ENTRY_PAYLOAD_BYTES_MAX');
-  assert(zxid >= 0n && zxid < 1n << 64n, 'zxid fits an unsigned 64-bit field');
+  assert(zxid >= 0n && zxid < ZXID_LIMIT, 'zxid fits an unsigned 64-bit field');
   const frame = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + payload.length);
   const length = 8 + payload.length;
   frame.writeUInt32BE(length, 0);
-  frame.writeBigUInt64BE(zxid, 8);
+  zxidScratch[0] = zxid;
+  frame.writeUInt32BE(zxidWords[HIGH_WORD] as number, 8);
+  frame.writeUInt32BE(zxidWords[1 - HIGH_WORD] as number, 12);
   payload.copy(frame, ENTRY_HEADER_BYTES);
   frame.writeUInt32BE(entryChecksum(frame, 0, length), 4);
   return frame;
