@@ -17,7 +17,8 @@ export type Answer = () => Buffer | undefined;
 /** A write's place in the queue; filled by {@link ReplyOrder.complete}. */
 export interface WriteTicket {
   readonly kind: 'write';
-  reply: Buffer | undefined;
+  /** The frame, or an {@link Answer} that builds it when its turn comes. */
+  reply: Buffer | Answer | undefined;
   done: boolean;
 }
 
@@ -67,8 +68,12 @@ export class ReplyOrder {
     return ticket;
   }
 
-  /** Fills a write's reply and sends everything that is now in turn. */
-  complete(ticket: WriteTicket, reply: Buffer | undefined): void {
+  /**
+   * Fills a write's reply and sends everything that is now in turn. An {@link Answer} is run
+   * when the reply's turn comes (after every earlier reply), e.g. a sync whose header zxid
+   * must cover the connection's earlier writes.
+   */
+  complete(ticket: WriteTicket, reply: Buffer | Answer | undefined): void {
     assert(!ticket.done, 'a write completes once');
     ticket.done = true;
     ticket.reply = reply;
@@ -87,7 +92,8 @@ export class ReplyOrder {
       assert(entry !== undefined, 'head within entries');
       if (entry.kind === 'write') {
         if (!entry.done) break;
-        if (entry.reply !== undefined) this.sink.send(entry.reply);
+        const frame = typeof entry.reply === 'function' ? entry.reply() : entry.reply;
+        if (frame !== undefined) this.sink.send(frame);
       } else {
         const frame = entry.answer();
         if (frame !== undefined) this.sink.send(frame);

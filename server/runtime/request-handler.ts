@@ -134,13 +134,14 @@ export class RequestHandler {
       case OpCode.sync: {
         const { path } = decodeRequest(OpCode.sync, body);
         const ticket = order.write();
-        this.server.afterPreparedWrites(
-          () =>
-            this.finish(connection, order, ticket, xid, 0, startedMs, type, (w) =>
-              encodeSyncResponse(w, { path }),
-            ),
-          connection,
-        );
+        this.server.afterPreparedWrites(() => {
+          // Built when its turn comes, after the connection's earlier writes applied, so the
+          // header zxid covers them as Apache's does (a learner's sync may be released first).
+          order.complete(ticket, () =>
+            this.reply(connection, xid, 0, startedMs, type, (w) => encodeSyncResponse(w, { path })),
+          );
+          this.resumeIfDrained(connection, order);
+        }, connection);
         return;
       }
       case OpCode.closeSession:
@@ -367,20 +368,6 @@ export class RequestHandler {
       default:
         return this.replyAt(connection, xid, zxid, 0, startedMs, type);
     }
-  }
-
-  private finish(
-    connection: ServerConnection,
-    order: ReplyOrder,
-    ticket: ReturnType<ReplyOrder['write']>,
-    xid: number,
-    err: number,
-    startedMs: number,
-    type: number,
-    encodeBody?: (writer: Writer) => void,
-  ): void {
-    order.complete(ticket, this.reply(connection, xid, err, startedMs, type, encodeBody));
-    this.resumeIfDrained(connection, order);
   }
 
   private resumeIfDrained(connection: ServerConnection, order: ReplyOrder): void {
