@@ -2,14 +2,18 @@
  * Issue 5's benchmark, against zookit's server and Apache ZooKeeper: lock acquire→release
  * handoff latency with 2 and 10 contending clients (InterProcessMutex), leader failover time
  * after the leader's session ends (LeaderLatch, 5 participants), and propagation from one
- * write to all of 50 subscribers (NodeCache, one client each). The recipes' clients run in
- * this process (the servers are separate processes), so every timestamp comes from one
- * clock. The yardstick is the same server's write and read round trips through the client.
+ * write to all of 50 subscribers (NodeCache, one client each). The yardstick is the same
+ * server's write and read round trips through the client.
+ *
+ * Lock contenders run as separate processes, like the services the goal is about (see
+ * recipes-contention.ts: timestamps on the monotonic clock Linux shares between processes,
+ * holds put in order by fencing token, warm-up holds left out). The latch and cache clients
+ * run in this process (the servers are separate processes).
  */
 import { LeaderLatch, NodeCache } from '../../recipes/index';
-import { InterProcessMutex } from '../../recipes/lock/index';
 import { ZooKit, type ZooKitClient } from '../../src/index';
 import { LatencyHistogram } from './histogram';
+import { type HandoffFigures, measureHandoffs, roundTripsUs } from './recipes-contention';
 import { formatLatency, formatRatio, markdownTable, verdict } from './report';
 import type { BenchServer } from './servers';
 
@@ -47,64 +51,6 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what} took over ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Write (setData) and read (getData) round trips of one client, one at a time. */
-async function roundTrips(
-  port: number,
-  path: string,
-  count: number,
-): Promise<{ writeUs: number; readUs: number }> {
-  const [client] = await newClients(port, 1);
-  if (client === undefined) throw new Error('no client');
-  const writes = new LatencyHistogram();
-  const reads = new LatencyHistogram();
-  try {
-    await client.create(path, Buffer.alloc(16), { creatingParentsIfNeeded: true }).catch(() => undefined);
-    for (let index = 0; index < count; index++) {
-      let startedMs = performance.now();
-      await client.setData(path, Buffer.alloc(16, index));
-      writes.record((performance.now() - startedMs) * 1_000);
-      startedMs = performance.now();
-      await client.getData(path);
-      reads.record((performance.now() - startedMs) * 1_000);
-    }
-  } finally {
-    await closeAll([client]);
-  }
-  return { writeUs: writes.percentileUs(0.5), readUs: reads.percentileUs(0.5) };
-}
-
-/** Handoff = the next holder's acquire resolving − the previous holder starting release(). */
-async function lockHandoffs(
-  port: number,
-  path: string,
-  contenders: number,
-  handoffs: number,
-): Promise<LatencyHistogram> {
-  const clients = await newClients(port, contenders);
-  const histogram = new LatencyHistogram();
-  let remaining = handoffs + contenders; // the first `contenders` acquisitions form the queue: not counted
-  let releasedAtMs: number | undefined;
-  const contend = async (client: ZooKitClient): Promise<void> => {
-    const mutex = new InterProcessMutex(client, path);
-    while (remaining > 0) {
-      const handle = await mutex.acquire({ timeoutMs: STEP_TIMEOUT_MS });
-      if (handle === false) throw new Error(`lock not acquired within ${STEP_TIMEOUT_MS} ms`);
-      const acquiredMs = performance.now();
-      if (releasedAtMs !== undefined && remaining <= handoffs)
-        histogram.record((acquiredMs - releasedAtMs) * 1_000);
-      remaining -= 1;
-      releasedAtMs = performance.now();
-      await handle.release();
-    }
-  };
-  try {
-    await Promise.all(clients.map(contend));
-  } finally {
-    await closeAll(clients);
-  }
-  return histogram;
 }
 
 /** Failover = another latch's `isLeader` − the leader's client starting close() (closeSession). */
@@ -191,8 +137,8 @@ interface RecipeFigures {
   server: string;
   writeUs: number;
   readUs: number;
-  handoff2: LatencyHistogram;
-  handoff10: LatencyHistogram;
+  handoff2: HandoffFigures;
+  handoff10: HandoffFigures;
   failover: LatencyHistogram;
   propagation: LatencyHistogram;
 }
@@ -203,9 +149,16 @@ async function measureServer(
   log: (line: string) => void,
 ): Promise<RecipeFigures> {
   const root = `/zkbench-recipes-${Date.now()}`;
-  const trips = await roundTrips(server.port, `${root}/rtt`, counts.roundTrips);
-  const handoff2 = await lockHandoffs(server.port, `${root}/lock2`, 2, counts.handoffs);
-  const handoff10 = await lockHandoffs(server.port, `${root}/lock10`, 10, counts.handoffs);
+  const trips = await roundTripsUs(server.port, `${root}/rtt`, counts.roundTrips);
+  const handoffs = (contenders: number): Promise<HandoffFigures> =>
+    measureHandoffs(
+      server.port,
+      `${root}/lock${contenders}`,
+      { contenders, handoffs: counts.handoffs, holdMs: 0 },
+      'processes',
+    );
+  const handoff2 = await handoffs(2);
+  const handoff10 = await handoffs(10);
   log(`  ${server.name}: lock handoffs done`);
   const failover = await leaderFailovers(server.port, `${root}/leader`, counts.failovers);
   log(`  ${server.name}: failovers done`);
@@ -215,18 +168,20 @@ async function measureServer(
 }
 
 function recipesTable(figures: readonly RecipeFigures[]): string {
+  const p50 = (histogram: LatencyHistogram): string => formatLatency(histogram.percentileUs(0.5));
   const p50p99 = (histogram: LatencyHistogram): string =>
-    `${formatLatency(histogram.percentileUs(0.5))} / ${formatLatency(histogram.percentileUs(0.99))}`;
+    `${p50(histogram)} / ${formatLatency(histogram.percentileUs(0.99))}`;
   const rows = figures.map((entry) => {
     // One write round trip plus one notification; a notification costs at most a read round trip.
     const boundUs = entry.writeUs + entry.readUs;
-    const ratio = entry.handoff10.percentileUs(0.5) / boundUs;
+    const ratio = entry.handoff10.handoff.percentileUs(0.5) / boundUs;
     return [
       entry.server,
       `${formatLatency(entry.writeUs)} / ${formatLatency(entry.readUs)}`,
-      p50p99(entry.handoff2),
-      p50p99(entry.handoff10),
+      p50p99(entry.handoff2.handoff),
+      p50p99(entry.handoff10.handoff),
       `${formatRatio(ratio)} ${verdict(ratio <= 1)}`,
+      `${p50(entry.handoff10.deleteRoundTrip)} / ${p50(entry.handoff10.notification)} / ${p50(entry.handoff10.decision)}`,
       p50p99(entry.failover),
       p50p99(entry.propagation),
     ];
@@ -234,9 +189,10 @@ function recipesTable(figures: readonly RecipeFigures[]): string {
   const headers = [
     'server',
     'write / read RTT p50',
-    'lock handoff, 2 clients p50 / p99',
-    'lock handoff, 10 clients p50 / p99',
+    'lock handoff, 2 processes p50 / p99',
+    'lock handoff, 10 processes p50 / p99',
     'handoff(10) p50 ÷ (write + read RTT) (≤ 1)',
+    'handoff(10) parts p50: holder delete RTT / release → waiter event / event → acquired',
     'leader failover p50 / p99',
     'write → all 50 caches p50 / p99',
   ];
@@ -257,6 +213,6 @@ export async function runRecipesBench(
   );
   const figures: RecipeFigures[] = [];
   for (const server of servers) figures.push(await measureServer(server, counts, log));
-  console.log('\n## Recipes (zookit client; recipe clients in one process)\n');
+  console.log('\n## Recipes (zookit client; each lock contender its own process)\n');
   console.log(recipesTable(figures));
 }
