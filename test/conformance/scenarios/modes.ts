@@ -105,6 +105,15 @@ export const modeScenarios: Scenario[] = [
         'dump: zookit has no idle-connection expiry queue, so its Connections part lists no buckets (standalone too)',
     },
   ),
+  scenario('envi first line, wchc and wchp with a watch on a follower', async (c) => {
+    const s = await c.session();
+    await s.create(c.path('a'));
+    await s.getData(c.path('a'), true);
+    c.record('envi first line', (await c.fourLetterWord('envi')).split('\n')[0]);
+    c.record('wchp lists the path', (await c.fourLetterWord('wchp')).includes(`${c.path('a')}\n`));
+    c.record('wchc lists the path', (await c.fourLetterWord('wchc')).includes(`\t${c.path('a')}\n`));
+    c.record('wchs', (await c.fourLetterWord('wchs')).replace(/\d+/g, 'N'));
+  }),
   scenario('ruok and isro on a follower', async (c) => {
     c.record('ruok', await c.fourLetterWord('ruok'));
     c.record('isro', await c.fourLetterWord('isro'));
