@@ -275,16 +275,31 @@ async function prepareEnsembles(
     await prepareBenchTree(ensemble.members[0]?.port ?? 0, lanes, VALUE_BYTES);
     if (settings.preheatMs <= 0) continue;
     log(`${ensemble.name}: warm-up ${settings.preheatMs} ms`);
-    for (const load of ['reads', 'writes'] as const) {
-      const cell: EnsembleCell = { load, clientsPerMember: Math.ceil(lanes / 3), outstanding: 16 };
-      await workerCell(ensemble, workers, cell, { warmupMs: settings.preheatMs / 2, measureMs: 100 });
-    }
-    await mixedCell(
-      ensemble,
-      { load: 'mix', clientsPerMember: 2, outstanding: 8 },
-      { warmupMs: 100, measureMs: 100 },
-    );
+    // A warm-up cut short (an election on a loaded machine) is noted, not fatal: cells record their own failures.
+    await warmUp(ensemble, workers, lanes, settings.preheatMs).catch(async (error: unknown) => {
+      log(
+        `${ensemble.name}: warm-up failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+      );
+      await ensemble.waitForQuorum();
+    });
   }
+}
+
+async function warmUp(
+  ensemble: BenchEnsemble,
+  workers: readonly LoadWorker[],
+  lanes: number,
+  totalMs: number,
+) {
+  for (const load of ['reads', 'writes'] as const) {
+    const cell: EnsembleCell = { load, clientsPerMember: Math.ceil(lanes / 3), outstanding: 16 };
+    await workerCell(ensemble, workers, cell, { warmupMs: totalMs / 2, measureMs: 100 });
+  }
+  await mixedCell(
+    ensemble,
+    { load: 'mix', clientsPerMember: 2, outstanding: 8 },
+    { warmupMs: 100, measureMs: 100 },
+  );
 }
 
 /** The throughput cells, each run on every ensemble in turn (interleaved, so drift hits all alike). */
