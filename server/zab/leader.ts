@@ -15,6 +15,9 @@
  *   voters, including our own fsync, acknowledged → COMMIT to followers, INFORM to
  *   observers. Every tick pings learners; without a quorum heard within syncLimit ticks we
  *   step down, so a minority leader never commits.
+ * - sync: a client's sync (a learner's SYNC request, or our own client's) is answered once
+ *   the proposals issued before it are committed and a quorum of voters answered a ping
+ *   sent after it (see queueSync); a learner gets SYNC after those COMMITs on its stream.
  */
 import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';

@@ -9,7 +9,10 @@
  * ACKEPOCH(currentEpoch, lastZxid). Synchronisation: the sync packet and proposals are held
  * in memory; NEWLEADER applies them to the log at once, then currentEpoch = e, then ACK
  * (one Ready: persisted in that order before the ACK leaves). Broadcast: PROPOSAL →
- * log → ACK (after the fsync: the ACK sits in the same Ready); COMMIT → apply.
+ * log → ACK (after the fsync: the ACK sits in the same Ready); COMMIT → apply. Client
+ * syncs: SYNC request → the leader's SYNC answers the oldest one (after the COMMITs before
+ * it), released in the Ready that applies them; all fail when this connection ends.
+ * FOLLOWERINFO repeats every `learnerInfoResendTicks` until the leader answers.
  */
 import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';
