@@ -48,6 +48,35 @@ describe('file snapshot store', () => {
     expect(intact).toEqual(Array.from({ length: 25 }, () => true));
   });
 
+  it('fdatasyncs every syncEveryBytes written when asked, and once at the end by default', async () => {
+    const purposes: string[] = [];
+    const syncFile = async (
+      handle: { datasync(): Promise<void>; sync(): Promise<void> },
+      purpose: string,
+    ) => {
+      purposes.push(purpose);
+      await (purpose === 'directory' ? handle.sync() : handle.datasync());
+    };
+    const chunks = () => Array.from({ length: 40 }, (_, index) => Buffer.alloc(100_000, index));
+    const periodic = await FileSnapshotStore.open({
+      directory: dir.path,
+      syncFile,
+      syncEveryBytes: 1_000_000,
+    });
+    await periodic.write(7n, chunks());
+    // 4 MB in 14 writes (three 100 kB chunks each, ~300 kB): a sync once 1 MB is unsynced (after writes 4, 8 and
+    // 12), then the final one.
+    expect(purposes.filter((purpose) => purpose === 'snapshot').length).toBe(3 + 1);
+    const back = await collect(readLatest(await periodic.latest()));
+    expect(back.map((chunk, index) => chunk.equals(Buffer.alloc(100_000, index)))).toEqual(
+      Array.from({ length: 40 }, () => true),
+    );
+    purposes.length = 0;
+    const plain = await FileSnapshotStore.open({ directory: dir.path, syncFile });
+    await plain.write(8n, chunks());
+    expect(purposes.filter((purpose) => purpose === 'snapshot').length).toBe(1);
+  });
+
   it('falls back to the previous snapshot, with a warning, when the newest is damaged', async () => {
     const logger = recordingLogger();
     const store = await FileSnapshotStore.open({ directory: dir.path, logger });
