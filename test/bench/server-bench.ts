@@ -4,12 +4,16 @@
  * values), cells interleaved between the servers so drift hits both alike; then the
  * resident memory of each holding a million 100-byte znodes, on fresh servers.
  */
+
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { fourLetterWord } from '../support/network';
 import { BenchOp, Driver, type LoadJob } from './load-job';
+import { installCleanup } from './processes';
 import { formatLatency, formatMebibytes, formatRate, formatRatio, markdownTable, verdict } from './report';
-import type { BenchServer } from './servers';
+import { type BenchServer, startApache, startZookit } from './servers';
 import { populateZnodes, prepareBenchTree } from './tree-setup';
-import { type LoadWorker, type MergedResult, runCell } from './worker-pool';
+import { LoadWorker, type MergedResult, runCell } from './worker-pool';
 
 /** Value size of the throughput cells (issue 3). */
 export const VALUE_BYTES = 128;
@@ -28,6 +32,28 @@ export interface ServerBenchSettings {
   generators: number;
   /** Znodes for the memory step; 0 skips it. */
   memoryZnodes: number;
+  /** Only these cells of the grid (default: all of them, in grid order). */
+  cells?: readonly GridCell[];
+  /** Prefix of the created nodes' tags, unique per run over one pair of servers (default `s`). */
+  tagPrefix?: string;
+}
+
+/** One cell of the grid. */
+export interface GridCell {
+  op: BenchOp;
+  clients: number;
+  outstanding: number;
+}
+
+/** Every cell of the grid, in the order the full run measures them. */
+export function gridCells(): GridCell[] {
+  const cells: GridCell[] = [];
+  for (const op of OPERATIONS) {
+    for (const clients of CLIENT_COUNTS) {
+      for (const outstanding of OUTSTANDING_COUNTS) cells.push({ op, clients, outstanding });
+    }
+  }
+  return cells;
 }
 
 /** One measured cell for one server. */
@@ -132,21 +158,22 @@ export async function runServerGrid(
   for (const server of servers) await prepareBenchTree(server.port, Math.max(...CLIENT_COUNTS), VALUE_BYTES);
   const results: ServerCellResult[] = [];
   let cellNumber = 0;
-  for (const op of OPERATIONS) {
-    for (const clients of CLIENT_COUNTS) {
-      for (const outstanding of OUTSTANDING_COUNTS) {
-        cellNumber += 1;
-        for (const server of servers) {
-          const cell = { op, clients, outstanding };
-          const outcome = await measureCell(server, workers, cell, settings, `s${cellNumber}`);
-          results.push(outcome);
-          const summary =
-            outcome.result === undefined
-              ? `FAILED: ${outcome.failure}`
-              : `${formatRate(outcome.result.opsPerSecond)} ops/s`;
-          log(`  ${server.name.padEnd(6)} ${op} ${clients}×${outstanding}: ${summary}`);
-        }
-      }
+  for (const cell of settings.cells ?? gridCells()) {
+    cellNumber += 1;
+    for (const server of servers) {
+      const outcome = await measureCell(
+        server,
+        workers,
+        cell,
+        settings,
+        `${settings.tagPrefix ?? 's'}${cellNumber}`,
+      );
+      results.push(outcome);
+      const summary =
+        outcome.result === undefined
+          ? `FAILED: ${outcome.failure}`
+          : `${formatRate(outcome.result.opsPerSecond)} ops/s, p99 ${formatLatency(outcome.result.p99Us)}`;
+      log(`  ${server.name.padEnd(6)} ${cell.op} ${cell.clients}×${cell.outstanding}: ${summary}`);
     }
   }
   return results;
@@ -306,4 +333,114 @@ export function memoryTable(results: readonly MemoryResult[]): string {
     'note',
   ];
   return markdownTable(headers, rows);
+}
+
+/** Median of a non-empty list (NaN for an empty one). */
+function median(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((left, right) => left - right);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Parses `--cells 1x1,16x64` and `--ops create,setData` into grid cells. */
+function chosenCells(ops: string, cells: string): GridCell[] {
+  const wantedOps = new Set(ops.split(','));
+  const wantedCells = new Set(cells.split(','));
+  const chosen = gridCells().filter(
+    (cell) =>
+      wantedOps.has(cell.op) && (cells === 'all' || wantedCells.has(`${cell.clients}x${cell.outstanding}`)),
+  );
+  if (chosen.length === 0) throw new Error(`no grid cell matches --ops ${ops} --cells ${cells}`);
+  return chosen;
+}
+
+/**
+ * Narrow, repeated runs for judging a change: `npx tsx test/bench/server-bench.ts [--ops create] [--cells 1x1,16x1]
+ * [--rounds 3] [--warmup-ms 1000] [--measure-ms 2500]` starts both servers once, warms them, then measures the
+ * chosen cells `rounds` times (the two servers alternating within each cell, as in the full grid) and prints each
+ * round's table and, per cell, the median zookit/Apache ratios. docs/benchmarks.md's tables come from run.ts.
+ */
+async function narrowRun(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ops: { type: 'string', default: 'create' },
+      cells: { type: 'string', default: 'all' },
+      rounds: { type: 'string', default: '3' },
+      'warmup-ms': { type: 'string', default: '1000' },
+      'measure-ms': { type: 'string', default: '2500' },
+    },
+  });
+  const rounds = Math.min(20, Math.max(1, Number(values.rounds)));
+  const settings: ServerBenchSettings = {
+    warmupMs: Number(values['warmup-ms']),
+    measureMs: Number(values['measure-ms']),
+    generators: 1,
+    memoryZnodes: 0,
+    cells: chosenCells(values.ops, values.cells),
+  };
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const servers: BenchServer[] = [];
+  const workers: LoadWorker[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([
+      ...workers.map((worker) => worker.stop()),
+      ...servers.map((server) => server.stop()),
+    ]);
+  };
+  installCleanup(stop);
+  try {
+    servers.push(await startZookit());
+    servers.push(await startApache());
+    workers.push(LoadWorker.start());
+    await warmUpServers(servers, workers, 4_000, log);
+    const all: ServerCellResult[][] = [];
+    for (let round = 1; round <= rounds; round++) {
+      log(`round ${round}/${rounds}`);
+      const results = await runServerGrid(servers, workers, { ...settings, tagPrefix: `n${round}-` }, log);
+      all.push(results);
+      console.log(`\n### Round ${round}\n\n${serverGridTable(results)}`);
+    }
+    console.log('\n### Medians over rounds (zookit ÷ Apache)\n');
+    for (const cell of settings.cells ?? []) {
+      const ratios = all.map((results) => {
+        const of = (name: string) =>
+          results.find(
+            (entry) =>
+              entry.server === name &&
+              entry.op === cell.op &&
+              entry.clients === cell.clients &&
+              entry.outstanding === cell.outstanding,
+          )?.result;
+        const z = of('zookit');
+        const a = of('Apache');
+        return z === undefined || a === undefined
+          ? { ops: Number.NaN, p99: Number.NaN }
+          : { ops: z.opsPerSecond / a.opsPerSecond, p99: z.p99Us / a.p99Us };
+      });
+      const list = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ');
+      console.log(
+        `${cell.op} ${cell.clients}×${cell.outstanding}: ops ${formatRatio(median(ratios.map((r) => r.ops)))} ` +
+          `(${list(ratios.map((r) => r.ops))}), p99 ${formatRatio(median(ratios.map((r) => r.p99)))} ` +
+          `(${list(ratios.map((r) => r.p99))})`,
+      );
+    }
+  } finally {
+    await stop();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  narrowRun(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      process.exit(1);
+    },
+  );
 }
