@@ -394,6 +394,7 @@ export class Leader {
   /** Answers every pending sync whose proposals are committed and whose round is confirmed. */
   private releaseSyncs(): void {
     if (this.pendingSyncs.length === 0) return;
+    assert(this.phase === 'broadcast', 'syncs wait only on an established leader');
     const committed = this.core.committedZxid;
     const confirmed = this.confirmedRound();
     let released = 0;
@@ -422,6 +423,8 @@ export class Leader {
 
   /** Pings every learner in broadcast as one new round. */
   private startPingRound(): void {
+    assert(this.phase === 'broadcast', 'ping rounds confirm an established leader');
+    assert(!this.roundQueued, 'one round per Ready serves every sync that arrives before it');
     this.pingRound++;
     this.roundQueued = true;
     for (const handler of [...this.handlers.values()]) if (handler.phase === 'broadcast') this.ping(handler);

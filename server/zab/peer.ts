@@ -211,6 +211,7 @@ export class Peer implements PeerCore {
     if (this.leaderState?.serving === true) accepted = this.leaderState.syncLocal(id);
     else if (this.learnerState !== undefined) accepted = this.learnerState.requestSync(id);
     if (!accepted) throw new ProposalDroppedError(`server ${this.config.id} cannot take a sync now`);
+    assert(this.serving, 'only a serving peer holds a sync');
     this.nextSyncId = this.nextSyncId >= Number.MAX_SAFE_INTEGER ? 1 : this.nextSyncId + 1;
     return id;
   }
