@@ -241,8 +241,9 @@ export class FileTxnLog implements TxnLogStore {
   }
 
   private async runFlushLoop(): Promise<void> {
-    // Let the appends of the current tick join the first batch.
-    await Promise.resolve();
+    // Let the appends of this whole event-loop turn join the first batch: requests read from several sockets in one
+    // poll phase each run in their own callback, so a microtask would start the fsync with only the first of them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       let batch = this.takeBatch();
       let writing = batch.length > 0 ? this.writeBatch(batch) : undefined;
