@@ -26,6 +26,19 @@ export function crc32Portable(data: Uint8Array, previous = 0): number {
   return ~crc >>> 0;
 }
 
+/**
+ * CRC-32 of the four bytes of `value` written big-endian (a u32 length field), computed in place: no buffer view and
+ * no native call for four bytes (the txn log checksums one such field per entry).
+ */
+export function crc32OfUint32BE(value: number): number {
+  table ??= makeTable();
+  let crc = 0xffffffff;
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    crc = (table[(crc ^ (value >>> shift)) & 0xff] as number) ^ (crc >>> 8);
+  }
+  return ~crc >>> 0;
+}
+
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 /** CRC-32 of `data`, continuing from `previous` (the CRC of the bytes before it) when given. */

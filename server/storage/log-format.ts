@@ -11,7 +11,7 @@
  * else is corruption and stops start-up with a {@link StorageCorruptionError} naming the file and offset.
  */
 import { assert } from '../../src/util/assert';
-import { crc32 } from './crc32';
+import { crc32, crc32OfUint32BE } from './crc32';
 import { StorageCorruptionError } from './storage-errors';
 
 /** "ZKIL": zookit log. */
@@ -35,7 +35,7 @@ export function encodeLogHeader(firstZxid: bigint): Buffer {
 }
 
 function entryChecksum(bytes: Buffer, offset: number, length: number): number {
-  const lengthCrc = crc32(bytes.subarray(offset, offset + 4));
+  const lengthCrc = crc32OfUint32BE(bytes.readUInt32BE(offset));
   return crc32(bytes.subarray(offset + 8, offset + 8 + length), lengthCrc);
 }
 

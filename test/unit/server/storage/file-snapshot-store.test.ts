@@ -8,7 +8,7 @@ import {
   StorageCorruptionError,
   type StoredSnapshot,
 } from '../../../../server/storage';
-import { crc32Portable } from '../../../../server/storage/crc32';
+import { crc32OfUint32BE, crc32Portable } from '../../../../server/storage/crc32';
 import { collect, makeTempDir, recordingLogger } from './helpers';
 
 let dir: { path: string; remove: () => Promise<void> };
@@ -147,5 +147,13 @@ describe('crc32', () => {
     const data = Buffer.from(Array.from({ length: 1000 }, (_, index) => (index * 31) % 256));
     expect(crc32Portable(data)).toBe(crc32(data));
     expect(crc32(data.subarray(600), crc32(data.subarray(0, 600)))).toBe(crc32(data));
+  });
+
+  it('computes the CRC of a big-endian u32 in place, as over its four bytes', () => {
+    for (const value of [0, 1, 0x7f, 0x80, 0x1234_5678, 0x8000_0000, 0xffff_ffff, 4_000_008]) {
+      const bytes = Buffer.alloc(4);
+      bytes.writeUInt32BE(value, 0);
+      expect(crc32OfUint32BE(value)).toBe(crc32(bytes));
+    }
   });
 });
