@@ -234,13 +234,10 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
     if (node === undefined) return this.schedule('reset');
     const ourName = node.path.slice(node.path.lastIndexOf('/') + 1);
     const children = await this.client.getChildren(this.path);
-    // Verify ownership with a fresh Stat: the one from our create may predate a new session.
-    const firstDecision = latchDecision(children, ourName, undefined, this.client.sessionId);
-    let decision = firstDecision;
-    if (firstDecision.kind === 'reset' && firstDecision.why === 'notOurSession') {
-      const stat = await this.client.exists(node.path);
-      decision = latchDecision(children, ourName, stat?.ephemeralOwner, this.client.sessionId);
-    }
+    // An ephemeral's owner never changes, so the Stat from our create answers "is it this
+    // session's?" as well as a fresh read would, without a round trip on every leadership
+    // change: a node of an earlier session has that session's id and means reset.
+    const decision = latchDecision(children, ourName, node.stat.ephemeralOwner, this.client.sessionId);
     if (decision.kind === 'reset') return this.schedule('reset');
     if (decision.kind === 'leader') return this.setLeadership(true, 'released');
     this.setLeadership(false, 'nodeDeleted');
