@@ -41,6 +41,7 @@ import type {
 } from '../types';
 import { delay } from '../util/deferred';
 import { parseConnectString } from './connect-string';
+import type { ClientRequest } from './connection';
 import type { ConnectionState } from './connection-state';
 import { eventIterator, TypedEventEmitter } from './events';
 import {
@@ -244,10 +245,10 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
       return Promise.reject(error);
     }
     const { watcher, watched } = watchTarget(options.watch);
-    const result = this.ops.retrying(() => {
+    const result = this.ops.retryingRequest(() => {
       const serverPath = this.session.toServerPath(path);
       const onReply = this.ops.registerOn(path, watcher, 'data', undefined);
-      return this.ops.call(
+      return this.ops.request(
         OpCode.getData,
         path,
         { path: serverPath, watch: watcher !== undefined },
@@ -304,11 +305,12 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     validatePath(path);
     const { watcher, watched } = watchTarget(options.watch);
     const withStat = options.withStat === true || watched !== undefined;
-    const result = await this.ops.retrying((): Promise<string[] | ChildrenResult> => {
+    type Children = string[] | ChildrenResult;
+    const result = await this.ops.retryingRequest((): ClientRequest<Children> => {
       const body = { path: this.session.toServerPath(path), watch: watcher !== undefined };
       const onReply = this.ops.registerOn(path, watcher, 'child', undefined);
       if (withStat) {
-        return this.ops.call(
+        return this.ops.request<Children, typeof body>(
           OpCode.getChildren2,
           path,
           body,
@@ -317,7 +319,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
           onReply,
         );
       }
-      return this.ops.call(
+      return this.ops.request<Children, typeof body>(
         OpCode.getChildren,
         path,
         body,
@@ -426,9 +428,9 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     validatePath(path);
     const bytes = toData(data);
     const version = options.version ?? -1;
-    return this.ops.retrying(
+    return this.ops.retryingRequest(
       () =>
-        this.ops.call(
+        this.ops.request(
           OpCode.setData,
           path,
           { path: this.session.toServerPath(path), data: bytes, version },

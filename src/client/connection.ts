@@ -14,7 +14,7 @@ import { clientLimits } from '../defaults';
 import { Limits, OpCode, opName, Xid } from '../protocol/constants';
 import { ConnectionLossError, fromCode, ProtocolError, type ZooKeeperError } from '../protocol/errors';
 import { FrameDecoder } from '../protocol/framing';
-import { Reader } from '../protocol/reader';
+import { longFromHalves, Reader } from '../protocol/reader';
 import {
   type AuthPacket,
   type ConnectRequest,
@@ -27,6 +27,9 @@ import {
 } from '../protocol/records';
 import { Writer } from '../protocol/writer';
 import { assert } from '../util/assert';
+
+/** A ReplyHeader's bytes: xid (4), zxid (8), err (4). */
+const REPLY_HEADER_BYTES = 16;
 
 /** Size of the buffer the socket reads into, in bytes (a larger read arrives in pieces). */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -63,6 +66,19 @@ export type BodyEncoder<B> = (writer: Writer, body: B) => void;
 /** Decodes a success reply's body; `undefined` for ops whose reply has none. */
 export type BodyDecoder<T> = ((reader: Reader) => T) | undefined;
 
+/** Retries an operation whose first request failed (the client's retry policy). */
+export interface RequestRetrier {
+  /**
+   * The operation's outcome after its first attempt failed with `error`: rejects at once
+   * with a non-retryable error, else runs later attempts, each with `build(attempt)`.
+   */
+  retryFailed<T>(
+    error: unknown,
+    build: (attempt: number) => ClientRequest<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T>;
+}
+
 /**
  * A request on its way to a server: what to encode, how to read the reply, and how to
  * settle the caller's promise. `onReply`, when present, runs synchronously with the reply,
@@ -76,6 +92,11 @@ export class ClientRequest<T = unknown, B = unknown> {
   readonly promise: Promise<T>;
   private resolveFunction!: (value: T) => void;
   private rejectFunction!: (error: Error) => void;
+
+  /** Who retries this request's operation if it fails (a first attempt only); see {@link retryWith}. */
+  private retrier: RequestRetrier | undefined = undefined;
+  private retryBuild: ((attempt: number) => ClientRequest<T>) | undefined = undefined;
+  private retrySignal: AbortSignal | undefined = undefined;
 
   constructor(
     readonly type: number,
@@ -92,16 +113,40 @@ export class ClientRequest<T = unknown, B = unknown> {
     });
   }
 
+  /**
+   * Makes this request the first attempt of a retried operation: a failure is handed to
+   * `retrier` (with `build`, which makes the request of a later attempt) and `promise`
+   * settles with the operation's outcome. Success costs nothing more: no promise is chained
+   * and nothing is allocated for retries until a failure happens.
+   */
+  retryWith(
+    retrier: RequestRetrier,
+    build: (attempt: number) => ClientRequest<T>,
+    signal: AbortSignal | undefined,
+  ): void {
+    this.retrier = retrier;
+    this.retryBuild = build;
+    this.retrySignal = signal;
+  }
+
   /** Settles from a reply: `err` 0 resolves with `value`, else rejects with the code's error. */
   complete(err: number, value: T | undefined): void {
     this.onReply?.(err, value);
     if (err === 0) this.resolveFunction(value as T);
-    else this.rejectFunction(fromCode(err, { op: opName(this.type), path: this.path }));
+    else this.fail(fromCode(err, { op: opName(this.type), path: this.path }));
   }
 
-  /** Rejects without a reply (connection loss, expiry, close). */
+  /** Rejects without a reply (connection loss, expiry, close), or hands over to the retrier. */
   fail(error: Error): void {
-    this.rejectFunction(error);
+    const retrier = this.retrier;
+    const build = this.retryBuild;
+    if (retrier === undefined || build === undefined) {
+      this.rejectFunction(error);
+      return;
+    }
+    this.retrier = undefined;
+    this.retryBuild = undefined;
+    retrier.retryFailed(error, build, this.retrySignal).then(this.resolveFunction, this.rejectFunction);
   }
 
   /** A connection loss error naming this request. */
@@ -200,6 +245,9 @@ export class Connection {
   /** An end-of-turn write was held back until the replies awaited drop below the minimum. */
   private flushDeferred = false;
   private xid = XID_MAX;
+  /** Halves of the zxid of the last reply (0 until one arrives: zxid 0 is never reported). */
+  private lastReplyZxidHigh = 0;
+  private lastReplyZxidLow = 0;
   private handshakeDone = false;
   private closedFlag = false;
   private flushScheduled = false;
@@ -387,11 +435,15 @@ export class Connection {
       this.listener.handshake(response);
       return;
     }
-    const xid = reader.int();
-    const zxid = reader.long();
-    const err = reader.int();
+    // ReplyHeader, read in place: xid, zxid (two halves), err.
+    const at = reader.claim(REPLY_HEADER_BYTES, 'reply header');
+    const bytes = reader.source;
+    const xid = bytes.readInt32BE(at);
+    const zxidHigh = bytes.readInt32BE(at + 4);
+    const zxidLow = bytes.readUInt32BE(at + 8);
+    const err = bytes.readInt32BE(at + 12);
     if (xid === Xid.notification) {
-      this.listener.notification(decodeWatcherEvent(reader), zxid);
+      this.listener.notification(decodeWatcherEvent(reader), longFromHalves(zxidHigh, zxidLow));
       return;
     }
     if (xid === Xid.ping) return;
@@ -405,7 +457,13 @@ export class Connection {
       if (request !== undefined) request.fail(request.connectionLoss('xid out of order'));
       throw new ProtocolError('bad-value', `xid out of order: got ${xid}, expected ${expected}`);
     }
-    if (zxid > 0n) this.listener.zxidSeen(zxid);
+    // Replies to reads repeat the server's last zxid: only a new one becomes a bigint.
+    if (zxidHigh !== this.lastReplyZxidHigh || zxidLow !== this.lastReplyZxidLow) {
+      this.lastReplyZxidHigh = zxidHigh;
+      this.lastReplyZxidLow = zxidLow;
+      const zxid = longFromHalves(zxidHigh, zxidLow);
+      if (zxid > 0n) this.listener.zxidSeen(zxid);
+    }
     if (
       this.flushDeferred &&
       flushDecision(this.awaitingCount, this.unflushedRequests, this.flushDeferAwaitingMin) === 'write'

@@ -6,7 +6,7 @@
 import { clientLimits } from '../defaults';
 import { AbortError, ClosedError } from '../errors';
 import { CreateMode, isTtl, Limits, OpCode } from '../protocol/constants';
-import type { Acl, Stat } from '../protocol/data';
+import { type Acl, decodeStat, type Stat } from '../protocol/data';
 import { BadArgumentsError, NodeExistsError, NoNodeError, NotEmptyError } from '../protocol/errors';
 import { joinPath, parentPath } from '../protocol/paths';
 import type { Reader } from '../protocol/reader';
@@ -21,7 +21,7 @@ import {
 } from '../protocol/records';
 import type { CreateOptions, DataResult, NodeData, ReadOptions, WatchCallback, WatchEvent } from '../types';
 import { assert } from '../util/assert';
-import { type BodyDecoder, type BodyEncoder, ClientRequest } from './connection';
+import { type BodyDecoder, type BodyEncoder, ClientRequest, type RequestRetrier } from './connection';
 import { type RetryPolicy, withRetry } from './retry-policy';
 import type { Session } from './session';
 import type { WatchTable } from './watch-manager';
@@ -138,7 +138,7 @@ async function deleteIgnoringMissing(port: TreePort, path: string, depth: number
 }
 
 /** Runs requests for the client: retries, chroot, watch registration, and the tree walks' ports. */
-export class OperationRunner {
+export class OperationRunner implements RequestRetrier {
   constructor(
     private readonly session: Session,
     private readonly retryPolicy: RetryPolicy,
@@ -179,15 +179,48 @@ export class OperationRunner {
     );
   }
 
-  call<T, B>(
+  /** Sends one request (no retries); its promise. */
+  call<T, B>(...args: Parameters<typeof this.request<T, B>>): Promise<T> {
+    return this.session.submit(this.request<T, B>(...args));
+  }
+
+  /** A request (not yet sent) of this client's session; for {@link retryingRequest}. */
+  request<T, B>(
     type: number,
     path: string | undefined,
     body: B,
     encode: BodyEncoder<B> | undefined,
     decode: BodyDecoder<T>,
     onReply?: (err: number, value: T | undefined) => void,
+  ): ClientRequest<T> {
+    return new ClientRequest<T, B>(type, path, body, encode, decode, onReply) as unknown as ClientRequest<T>;
+  }
+
+  /**
+   * Runs an operation of one request per attempt under the retry policy: `build(attempt)`
+   * makes the attempt's request (0-based). The hot path of the plain operations: the first
+   * request's own promise is returned, and retry machinery appears only after a failure
+   * (see {@link ClientRequest.retryWith}).
+   */
+  retryingRequest<T>(build: (attempt: number) => ClientRequest<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new AbortError({ cause: signal.reason }));
+    let request: ClientRequest<T>;
+    try {
+      request = build(0);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    request.retryWith(this, build, signal);
+    return this.session.submit(request);
+  }
+
+  /** See {@link RequestRetrier.retryFailed}: the retries after a failed first request. */
+  retryFailed<T>(
+    error: unknown,
+    build: (attempt: number) => ClientRequest<T>,
+    signal: AbortSignal | undefined,
   ): Promise<T> {
-    return this.session.submit(new ClientRequest<T, B>(type, path, body, encode, decode, onReply));
+    return this.retryAfter(error, (attempt) => this.session.submit(build(attempt)), signal);
   }
 
   /** Registers `watcher` on `path` when the read succeeds (or, for exists, when the node is missing). */
@@ -307,12 +340,14 @@ export class OperationRunner {
 
 const NO_NODE = -101;
 
+/** A GetDataResponse as the application gets it, read without an intermediate record. */
 export function readData(reader: Reader): DataResult {
-  const response = records.decodeGetDataResponse(reader);
-  return { data: fromData(response.data), stat: response.stat };
+  const data = fromData(reader.buffer());
+  return { data, stat: decodeStat(reader) };
 }
+/** The Stat of an exists, setData or setACL reply. */
 export function readStat(reader: Reader): Stat {
-  return records.decodeExistsResponse(reader).stat;
+  return decodeStat(reader);
 }
 export function readChildren(reader: Reader): string[] {
   return records.decodeGetChildrenResponse(reader).children;

@@ -1,0 +1,117 @@
+/**
+ * Plain operations (getData, setData, getChildren) return their first request's own promise
+ * and hand a failure to the retry policy only when one happens (ClientRequest.retryWith).
+ * A scripted server drops the connection under a request, refuses one, and watches what the
+ * client sends: the retried operation must settle exactly as the retrying wrapper did.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ZooKit, type ZooKitClient } from '../../../../src/client/client';
+import { RetryNTimes } from '../../../../src/client/retry-policy';
+import { OpCode } from '../../../../src/protocol/constants';
+import { encodeStat, type Stat } from '../../../../src/protocol/data';
+import { BadVersionError, ConnectionLossError, NoNodeError } from '../../../../src/protocol/errors';
+import { Reader } from '../../../../src/protocol/reader';
+import { decodeGetDataRequest, decodeSetDataRequest } from '../../../../src/protocol/records';
+import { type FakeConnection, FakeServer } from '../support/fake-server';
+
+const SESSION = 0x5151n;
+const STAT: Stat = {
+  czxid: 0x10n,
+  mzxid: 0x22n,
+  ctime: 1_763_800_000_000n,
+  mtime: 1_763_800_000_500n,
+  version: 4,
+  cversion: 0,
+  aversion: 0,
+  ephemeralOwner: 0n,
+  dataLength: 2,
+  numChildren: 0,
+  pzxid: 0x10n,
+};
+const NO_NODE = -101;
+const BAD_VERSION = -103;
+
+describe('client: a plain operation retried from its first request', () => {
+  let server: FakeServer;
+  let client: ZooKitClient;
+  /** The connection the client started on. */
+  let current: FakeConnection;
+
+  async function accept(): Promise<FakeConnection> {
+    const connection = await server.nextConnection();
+    await connection.connectRequested();
+    connection.answer({
+      protocolVersion: 0,
+      timeOut: 6_000,
+      sessionId: SESSION,
+      passwd: Buffer.alloc(16, 3),
+      readOnly: false,
+    });
+    return connection;
+  }
+
+  beforeEach(async () => {
+    server = await FakeServer.start();
+    client = ZooKit.newClient(`127.0.0.1:${server.port}`, {
+      sessionTimeoutMs: 6_000,
+      connectionTimeoutMs: 5_000,
+      retryPolicy: new RetryNTimes({ n: 2, sleepMsBetweenRetries: 10 }),
+    });
+    const started = client.start();
+    current = await accept();
+    await started;
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  it('getData whose connection drops is sent again on the next connection and resolves', async () => {
+    const first = current;
+    const reading = client.getData('/a');
+    const lost = await first.nextRequest();
+    expect(lost.type).toBe(OpCode.getData);
+    first.close();
+    const second = await accept();
+    const again = await second.nextRequest();
+    expect(again.type).toBe(OpCode.getData);
+    expect(decodeGetDataRequest(new Reader(again.body))).toEqual({ path: '/a', watch: false });
+    second.reply(again, 0, 0x22n, (writer) => {
+      writer.buffer(Buffer.from('hi'));
+      encodeStat(writer, STAT);
+    });
+    const { data, stat } = await reading;
+    expect(data.toString()).toBe('hi');
+    expect(stat).toEqual(STAT);
+    expect(client.sessionId).toBe(SESSION);
+  });
+
+  it('a non-retryable error rejects typed after one request', async () => {
+    const connection = current;
+    const writing = client.setData('/a', 'x', { version: 3 }).catch((error: unknown) => error);
+    const request = await connection.nextRequest();
+    expect(decodeSetDataRequest(new Reader(request.body))).toMatchObject({ path: '/a', version: 3 });
+    connection.reply(request, BAD_VERSION);
+    const error = await writing;
+    expect(error).toBeInstanceOf(BadVersionError);
+    expect((error as BadVersionError).path).toBe('/a');
+    const missing = client.getChildren('/gone').catch((reason: unknown) => reason);
+    const next = await connection.nextRequest();
+    expect(next.type).toBe(OpCode.getChildren);
+    connection.reply(next, NO_NODE);
+    expect(await missing).toBeInstanceOf(NoNodeError);
+  });
+
+  it('retries run out: the last connection loss rejects the operation', async () => {
+    let connection = current;
+    const reading = client.getData('/a').catch((error: unknown) => error);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const request = await connection.nextRequest();
+      expect(request.type).toBe(OpCode.getData);
+      connection.close();
+      connection = await accept();
+    }
+    expect(await reading).toBeInstanceOf(ConnectionLossError);
+  });
+});
