@@ -4,8 +4,7 @@
  * reply. Connections go through a {@link FaultProxy} where the fault needs one.
  */
 import { Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { FaultProxy } from '../../../server/testing/fault-proxy';
+import { expect, it } from 'vitest';
 import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ConnectionState } from '../../../src/client/connection-state';
 import { CreateMode, OpCode } from '../../../src/protocol/constants';
@@ -14,7 +13,8 @@ import { FrameDecoder } from '../../../src/protocol/framing';
 import { writeConnectRequestFrame, writeRequestFrame } from '../../../src/protocol/records';
 import { Writer } from '../../../src/protocol/writer';
 import type { ClientOptions, WatchEvent } from '../../../src/types';
-import { describeEachBackend, eventually, freshNamespace, type TestServer, within } from './backends';
+import { describeEachBackend, eventually, type TestServer, within } from './backends';
+import { useClientSuite } from './suite';
 
 /** Closes `sessionId` on the server from a second connection (how Curator's KillSession works). */
 async function expireFromOutside(server: TestServer, sessionId: bigint, password: Buffer): Promise<void> {
@@ -44,51 +44,32 @@ async function expireFromOutside(server: TestServer, sessionId: bigint, password
 }
 
 describeEachBackend('client session faults', (backend) => {
-  let server: TestServer;
-  const clients: ZooKitClient[] = [];
-  const proxies: FaultProxy[] = [];
+  // tickTime 1000: sessions up to 20 s, so a JVM restart under CI load fits in one.
+  const suite = useClientSuite(backend, { tickTime: 1000 });
 
   const openClient = async (
     connectString: string,
-    namespace: string,
     options: ClientOptions,
   ): Promise<{ client: ZooKitClient; states: ConnectionState[] }> => {
-    const client = ZooKit.newClient(`${connectString}${namespace}`, {
+    const client = ZooKit.newClient(`${connectString}${suite.namespace}`, {
       connectionTimeoutMs: 10_000,
       ...options,
     });
-    clients.push(client);
+    suite.clients.push(client);
     const states: ConnectionState[] = [];
     client.on('stateChanged', (state) => states.push(state));
     await client.start();
     return { client, states };
   };
-  const proxy = async (): Promise<FaultProxy> => {
-    const started = await FaultProxy.start({ target: { host: server.host, port: server.port } });
-    proxies.push(started);
-    return started;
-  };
-
-  beforeAll(async () => {
-    // tickTime 1000: sessions up to 20 s, so a JVM restart under CI load fits in one.
-    server = await backend.start({ tickTime: 1000 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await Promise.all(proxies.splice(0).map((started) => started.close()));
-  });
+  const proxy = suite.proxy;
 
   it('restart within the session timeout: SUSPENDED then RECONNECTED, ephemerals survive', async () => {
-    const namespace = await freshNamespace(server);
-    const { client, states } = await openClient(server.connectString, namespace, {
+    const { client, states } = await openClient(suite.server.connectString, {
       sessionTimeoutMs: 18_000,
     });
     const sessionId = client.sessionId;
     await client.create('/alive', null, { mode: CreateMode.EPHEMERAL });
-    await server.restart();
+    await suite.server.restart();
     await eventually(() => states.includes('RECONNECTED'), 18_000, 'RECONNECTED');
     expect(states).toEqual(['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
     expect(client.sessionId).toBe(sessionId);
@@ -96,10 +77,13 @@ describeEachBackend('client session faults', (backend) => {
   }, 45_000);
 
   it('a change made while disconnected fires the re-registered watch once', async () => {
-    const namespace = await freshNamespace(server);
     const faulty = await proxy();
-    const { client, states } = await openClient(faulty.connectString, namespace, { sessionTimeoutMs: 6_000 });
-    const { client: writer } = await openClient(server.connectString, namespace, { sessionTimeoutMs: 6_000 });
+    const { client, states } = await openClient(faulty.connectString, {
+      sessionTimeoutMs: 6_000,
+    });
+    const { client: writer } = await openClient(suite.server.connectString, {
+      sessionTimeoutMs: 6_000,
+    });
     await client.create('/w', 'a');
     const events: WatchEvent[] = [];
     await client.getData('/w', { watch: (event) => events.push(event) });
@@ -117,10 +101,13 @@ describeEachBackend('client session faults', (backend) => {
   }, 30_000);
 
   it('an outage longer than the session timeout: LOST, watchers told, then a new session', async () => {
-    const namespace = await freshNamespace(server);
     const faulty = await proxy();
-    const { client, states } = await openClient(faulty.connectString, namespace, { sessionTimeoutMs: 3_000 });
-    const { client: writer } = await openClient(server.connectString, namespace, { sessionTimeoutMs: 6_000 });
+    const { client, states } = await openClient(faulty.connectString, {
+      sessionTimeoutMs: 3_000,
+    });
+    const { client: writer } = await openClient(suite.server.connectString, {
+      sessionTimeoutMs: 6_000,
+    });
     const oldSession = client.sessionId;
     await client.create('/eph', null, { mode: CreateMode.EPHEMERAL });
     await client.create('/data', 'x');
@@ -155,15 +142,16 @@ describeEachBackend('client session faults', (backend) => {
   }, 40_000);
 
   it('a session expired from outside: LOST, waiting operations fail typed, new session', async () => {
-    const namespace = await freshNamespace(server);
     const faulty = await proxy();
-    const { client, states } = await openClient(faulty.connectString, namespace, { sessionTimeoutMs: 8_000 });
+    const { client, states } = await openClient(faulty.connectString, {
+      sessionTimeoutMs: 8_000,
+    });
     const oldSession = client.sessionId;
     faulty.refuse(true);
     faulty.cut();
     await eventually(() => states.includes('SUSPENDED'), 5_000, 'SUSPENDED');
     const waiting = client.getData('/').catch((error: unknown) => error);
-    await expireFromOutside(server, oldSession, client.sessionPassword);
+    await expireFromOutside(suite.server, oldSession, client.sessionPassword);
     faulty.refuse(false);
     const error = await within(waiting, 10_000, 'the waiting operation');
     expect(error).toBeInstanceOf(SessionExpiredError);
@@ -174,11 +162,10 @@ describeEachBackend('client session faults', (backend) => {
   }, 30_000);
 
   it('a stalled connection is dropped within 2/3 of the timeout and the next host is used', async () => {
-    const namespace = await freshNamespace(server);
     const first = await proxy();
     const second = await proxy();
     const sessionTimeoutMs = 4_500;
-    const { client, states } = await openClient(`${first.connectString},${second.connectString}`, namespace, {
+    const { client, states } = await openClient(`${first.connectString},${second.connectString}`, {
       sessionTimeoutMs,
     });
     const sessionId = client.sessionId;
@@ -197,10 +184,9 @@ describeEachBackend('client session faults', (backend) => {
   }, 30_000);
 
   it('a create whose reply is lost after commit: protection finds the node, no duplicate', async () => {
-    const namespace = await freshNamespace(server);
     const faulty = await proxy();
-    const { client } = await openClient(faulty.connectString, namespace, { sessionTimeoutMs: 6_000 });
-    const { client: observer } = await openClient(server.connectString, namespace, {
+    const { client } = await openClient(faulty.connectString, { sessionTimeoutMs: 6_000 });
+    const { client: observer } = await openClient(suite.server.connectString, {
       sessionTimeoutMs: 6_000,
     });
     await client.create('/q');

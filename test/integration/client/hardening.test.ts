@@ -3,9 +3,8 @@
  * guaranteed delete that cannot reach the server, and closing a persistent watch on a path
  * that also has a one-shot watch (Apache 3.8 knows no persistent watcher types).
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { FaultProxy } from '../../../server/testing/fault-proxy';
-import { ZooKit, type ZooKitClient } from '../../../src/client/client';
+import { expect, it } from 'vitest';
+import { ZooKit } from '../../../src/client/client';
 import type { ConnectionState } from '../../../src/client/connection-state';
 import { RetryNTimes } from '../../../src/client/retry-policy';
 import { AuthenticationError, ClosedError } from '../../../src/errors';
@@ -16,21 +15,19 @@ import {
   NoWatcherError,
 } from '../../../src/protocol/errors';
 import type { ClientOptions, WatchEvent } from '../../../src/types';
-import { describeEachBackend, eventually, freshNamespace, type TestServer, within } from './backends';
+import { describeEachBackend, eventually, within } from './backends';
+import { useClientSuite } from './suite';
 
 describeEachBackend('client hardening', (backend) => {
-  let server: TestServer;
-  let namespace: string;
-  const clients: ZooKitClient[] = [];
-  const proxies: FaultProxy[] = [];
+  const suite = useClientSuite(backend, { tickTime: 500 });
 
-  const open = async (options: ClientOptions = {}, connectString = server.connectString) => {
-    const client = ZooKit.newClient(`${connectString}${namespace}`, {
+  const open = async (options: ClientOptions = {}, connectString = suite.server.connectString) => {
+    const client = ZooKit.newClient(`${connectString}${suite.namespace}`, {
       sessionTimeoutMs: 6_000,
       connectionTimeoutMs: 10_000,
       ...options,
     });
-    clients.push(client);
+    suite.clients.push(client);
     const states: ConnectionState[] = [];
     const errors: unknown[] = [];
     client.on('stateChanged', (state) => states.push(state));
@@ -38,25 +35,9 @@ describeEachBackend('client hardening', (backend) => {
     await client.start();
     return { client, states, errors };
   };
-  const proxy = async (): Promise<FaultProxy> => {
-    const started = await FaultProxy.start({ target: { host: server.host, port: server.port } });
-    proxies.push(started);
-    return started;
-  };
-
-  beforeAll(async () => {
-    server = await backend.start({ tickTime: 500 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await Promise.all(proxies.splice(0).map((started) => started.close()));
-  });
+  const proxy = suite.proxy;
 
   it('auth failure at connect: AuthenticationError, LOST, then closed', async () => {
-    namespace = await freshNamespace(server);
     const { client, states, errors } = await open({ authInfo: [{ scheme: 'nosuch', auth: 'x' }] });
     await eventually(() => errors.length > 0, 5_000, 'the error event');
     const [error] = errors;
@@ -75,7 +56,6 @@ describeEachBackend('client hardening', (backend) => {
   });
 
   it('auth failure by addAuth: addAuth and the operation behind it reject with AuthenticationError', async () => {
-    namespace = await freshNamespace(server);
     const { client, states, errors } = await open();
     await client.create('/before', 'x');
     const adding = client.addAuth('nosuch', 'x').catch((reason: unknown) => reason);
@@ -89,7 +69,6 @@ describeEachBackend('client hardening', (backend) => {
   });
 
   it('guaranteed delete while the connection is cut: rejects, then deletes in the background', async () => {
-    namespace = await freshNamespace(server);
     const faulty = await proxy();
     const { client, errors } = await open(
       { connectionTimeoutMs: 800, retryPolicy: new RetryNTimes({ n: 0, sleepMsBetweenRetries: 0 }) },
@@ -112,7 +91,6 @@ describeEachBackend('client hardening', (backend) => {
   });
 
   it('guaranteed delete stops trying when the client closes', async () => {
-    namespace = await freshNamespace(server);
     const faulty = await proxy();
     const { client, errors, states } = await open(
       { connectionTimeoutMs: 500, retryPolicy: new RetryNTimes({ n: 0, sleepMsBetweenRetries: 0 }) },
@@ -135,7 +113,6 @@ describeEachBackend('client hardening', (backend) => {
   });
 
   it('closing a persistent watch leaves the one-shot watch on the same path working', async () => {
-    namespace = await freshNamespace(server);
     const { client } = await open();
     const { client: writer } = await open();
     await client.create('/pw', '0');
@@ -164,7 +141,6 @@ describeEachBackend('client hardening', (backend) => {
   });
 
   it('closing the only watch on a path removes it from the server (fallback to `any` on 3.8)', async () => {
-    namespace = await freshNamespace(server);
     const { client } = await open();
     await client.create('/solo');
     const recursive = client.watch('/solo', { recursive: true });

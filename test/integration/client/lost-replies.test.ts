@@ -15,46 +15,28 @@
  * - transaction: the retry fails on the first attempt's effects; `TransactionError` with
  *   `mayHaveBeenApplied: true`.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ZooKitClient } from '../../../src/client/client';
 import { RetryNTimes } from '../../../src/client/retry-policy';
 import { TransactionError } from '../../../src/errors';
 import { CreateMode } from '../../../src/protocol/constants';
 import { ConnectionLossError, NodeExistsError, NoNodeError } from '../../../src/protocol/errors';
 import type { ClientOptions } from '../../../src/types';
-import { bundledBackend, connectedClient, freshNamespace, type TestServer } from './backends';
+import { bundledBackend } from './backends';
+import { useClientSuite } from './suite';
 
 /** Quick retries: a lost reply costs a reconnect, not the default policy's second. */
 const quickRetries = { retryPolicy: new RetryNTimes({ n: 3, sleepMsBetweenRetries: 50 }) };
 const noRetries = { retryPolicy: new RetryNTimes({ n: 0, sleepMsBetweenRetries: 0 }) };
 
 describe('client: lost replies after commit [zookit]', () => {
-  let server: TestServer;
-  let namespace: string;
-  const clients: ZooKitClient[] = [];
-  const open = async (options: ClientOptions = quickRetries): Promise<ZooKitClient> => {
-    const client = await connectedClient(server, namespace, options);
-    clients.push(client);
-    return client;
-  };
+  const suite = useClientSuite(bundledBackend, { tickTime: 500 });
+  const open = (options: ClientOptions = quickRetries): Promise<ZooKitClient> => suite.open(options);
   const dropNextReply = (op: 'create' | 'create2' | 'delete' | 'multi'): void => {
-    const faults = server.faults;
+    const faults = suite.server.faults;
     if (faults === undefined) throw new Error('the bundled backend has fault hooks');
     faults.dropNextReply({ op });
   };
-
-  beforeAll(async () => {
-    server = await bundledBackend.start({ tickTime: 500 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    namespace = await freshNamespace(server);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
 
   for (const mode of [CreateMode.EPHEMERAL_SEQUENTIAL, CreateMode.PERSISTENT_SEQUENTIAL] as const) {
     it(`protected create (mode ${mode}) returns the committed node, no duplicate`, async () => {

@@ -1,8 +1,7 @@
 /**
  * Every client operation and option against a real server, each test in its own chroot.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ZooKitClient } from '../../../src/client/client';
+import { describe, expect, it } from 'vitest';
 import { ZooKit } from '../../../src/client/client';
 import { AbortError, ClosedError, ConnectionTimeoutError } from '../../../src/errors';
 import { CreateMode, Perms } from '../../../src/protocol/constants';
@@ -16,30 +15,12 @@ import {
   NotEmptyError,
 } from '../../../src/protocol/errors';
 import { InvalidPathError } from '../../../src/protocol/paths';
-import { connectedClient, describeEachBackend, freshNamespace, type TestServer } from './backends';
+import { describeEachBackend } from './backends';
+import { useClientSuite } from './suite';
 
 describeEachBackend('client operations', (backend) => {
-  let server: TestServer;
-  let namespace: string;
-  const clients: ZooKitClient[] = [];
-  const open = async (options = {}): Promise<ZooKitClient> => {
-    const client = await connectedClient(server, namespace, options);
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    server = await backend.start({ tickTime: 500 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    namespace = await freshNamespace(server);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
+  const suite = useClientSuite(backend, { tickTime: 500 });
+  const open = suite.open;
 
   describe('create', () => {
     it('creates persistent nodes and returns the client path', async () => {
@@ -201,13 +182,13 @@ describeEachBackend('client operations', (backend) => {
     it('maps paths both ways', async () => {
       const client = await open();
       await client.create('/inside', 'v', { mode: CreateMode.EPHEMERAL });
-      const root = ZooKit.newClient(server.connectString, { sessionTimeoutMs: 6_000 });
-      clients.push(root);
+      const root = ZooKit.newClient(suite.server.connectString, { sessionTimeoutMs: 6_000 });
+      suite.clients.push(root);
       await root.start();
-      expect(await root.getChildren(namespace)).toEqual(['inside']);
+      expect(await root.getChildren(suite.namespace)).toEqual(['inside']);
       expect(await client.getEphemerals('/')).toEqual(['/inside']);
       const watched = await client.getData('/inside', { watch: true });
-      await root.setData(`${namespace}/inside`, 'w');
+      await root.setData(`${suite.namespace}/inside`, 'w');
       expect(await watched.watchEvent).toEqual({
         type: 'NodeDataChanged',
         path: '/inside',
@@ -235,7 +216,7 @@ describeEachBackend('client operations', (backend) => {
   describe('start', () => {
     it('rejects with ConnectionTimeoutError when no server answers, and stays usable', async () => {
       const client = ZooKit.newClient('127.0.0.1:1', { connectionTimeoutMs: 300, sessionTimeoutMs: 4_000 });
-      clients.push(client);
+      suite.clients.push(client);
       const error = await client.start().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConnectionTimeoutError);
       expect(client.state).toBeUndefined();

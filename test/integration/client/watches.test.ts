@@ -2,7 +2,7 @@
  * One-shot and persistent watches, removeWatches/checkWatches, transactions and protected
  * creates against a real server.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ZooKitClient } from '../../../src/client/client';
 import { findProtectedNode, protectedPath, protectedPrefix } from '../../../src/client/protection';
 import { TransactionError } from '../../../src/errors';
@@ -14,30 +14,12 @@ import {
   RuntimeInconsistencyError,
 } from '../../../src/protocol/errors';
 import type { WatchEvent } from '../../../src/types';
-import { connectedClient, describeEachBackend, freshNamespace, type TestServer, within } from './backends';
+import { describeEachBackend, within } from './backends';
+import { useClientSuite } from './suite';
 
 describeEachBackend('client watches and transactions', (backend) => {
-  let server: TestServer;
-  let namespace: string;
-  const clients: ZooKitClient[] = [];
-  const open = async (): Promise<ZooKitClient> => {
-    const client = await connectedClient(server, namespace);
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    server = await backend.start({ tickTime: 500 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    namespace = await freshNamespace(server);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
+  const suite = useClientSuite(backend, { tickTime: 500 });
+  const open = (): Promise<ZooKitClient> => suite.open();
 
   describe('one-shot watches', () => {
     it('fire once, for every caller on the path, in server order', async () => {
