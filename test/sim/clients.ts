@@ -125,7 +125,10 @@ export class ClientWorkload {
     private readonly options: WorkloadOptions,
     private readonly random: Random,
   ) {
-    this.states = new StateTracker((id) => cluster.checker.appliedBy(id));
+    this.states = new StateTracker(
+      (id) => cluster.checker.appliedBy(id),
+      () => cluster.checker.history,
+    );
     for (let index = 0; index < options.clients; index++) {
       this.clients.push({
         index,
@@ -457,12 +460,29 @@ export class ClientWorkload {
   }
 
   /** Counts for the run summary. */
-  get summary(): { writes: number; acknowledged: number; syncedReads: number; reads: number } {
+  get summary(): {
+    writes: number;
+    acknowledged: number;
+    syncedReads: number;
+    reads: number;
+    expired: number;
+    ephemeralsReaped: number;
+  } {
+    let expired = 0;
+    let ephemeralsReaped = 0;
+    for (const entry of this.cluster.checker.history) {
+      const txn = decodeSim(entry.data);
+      if (txn === undefined || txn.result !== 'ok') continue;
+      if (txn.type === 'expire') expired++;
+      if (txn.type === 'expire' || txn.type === 'close-session') ephemeralsReaped += txn.paths?.length ?? 0;
+    }
     return {
       writes: this.writes.length,
       acknowledged: this.writes.filter((write) => write.result !== undefined).length,
       syncedReads: this.reads.filter((read) => read.synced).length,
       reads: this.reads.length,
+      expired,
+      ephemeralsReaped,
     };
   }
 }

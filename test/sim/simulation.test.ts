@@ -16,18 +16,24 @@ describe('ensemble: simulation', () => {
     let committed = 0;
     let acknowledged = 0;
     let syncedReads = 0;
+    let expired = 0;
+    let reaped = 0;
     for (let seed = 1; seed <= seedCount; seed++) {
       const result = runSimulation(optionsFromSeed(seed, 1_000));
       expect(result.livenessTicks).toBeLessThanOrEqual(optionsFromSeed(seed).livenessTicksMax);
       committed += result.committed;
       acknowledged += result.clientAcknowledged;
       syncedReads += result.clientSyncedReads;
+      expired += result.sessionsExpired;
+      reaped += result.ephemeralsReaped;
     }
     // Faults must not starve the ensemble, and the client checkers must have material:
     // most seeds commit plenty of writes, acknowledge client writes and answer syncs.
     expect(committed).toBeGreaterThan(seedCount * 20);
     expect(acknowledged).toBeGreaterThan(seedCount * 20);
     expect(syncedReads).toBeGreaterThan(seedCount * 5);
+    expect(expired).toBeGreaterThan(seedCount * 4);
+    expect(reaped).toBeGreaterThan(seedCount * 4);
   }, 60_000);
 
   it(`survives long runs (${longSeedCount} seeds × 5000 ticks)`, () => {

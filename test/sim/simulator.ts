@@ -53,6 +53,9 @@ export interface SimulationResult {
   readonly clientAcknowledged: number;
   readonly clientReads: number;
   readonly clientSyncedReads: number;
+  /** Sessions the leader expired, and ephemerals deleted with closed or expired sessions. */
+  readonly sessionsExpired: number;
+  readonly ephemeralsReaped: number;
 }
 
 function pick<T>(random: Random, values: readonly T[]): T {
@@ -222,6 +225,8 @@ class Simulation {
           clientAcknowledged: clients.acknowledged,
           clientReads: clients.reads,
           clientSyncedReads: clients.syncedReads,
+          sessionsExpired: clients.expired,
+          ephemeralsReaped: clients.ephemeralsReaped,
         };
       }
     }

@@ -49,10 +49,15 @@ export function encodeSim(value: SimRequest | SimTxn): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
+/** Decoded txns by their bytes: the simulated servers share one Buffer per logged txn. */
+const decoded = new WeakMap<Buffer, SimTxn | undefined>();
+
 /** Decodes {@link encodeSim}; undefined for bytes that are not a sim request (the marker). */
 export function decodeSim(data: Buffer): SimTxn | undefined {
-  if (data[0] !== 0x7b) return undefined; // '{'
-  return JSON.parse(data.toString()) as SimTxn;
+  if (decoded.has(data)) return decoded.get(data);
+  const txn = data[0] === 0x7b ? (JSON.parse(data.toString()) as SimTxn) : undefined; // '{'
+  decoded.set(data, txn);
+  return txn;
 }
 
 /** One server's state. */
@@ -144,21 +149,31 @@ export function prepareSim(view: SimState, request: SimRequest, moved = false): 
   }
 }
 
+/** Entries between two saved states of the global history (rebuilds replay at most this many). */
+const checkpointInterval = 64;
+
 /**
  * Each server's state, kept in step with the HistoryChecker's applied list of that server:
- * applied entries are folded in incrementally; a replaced list (restart, SNAP) is rebuilt.
+ * applied entries are folded in incrementally; a replaced list (restart, SNAP) is rebuilt
+ * from a saved state of the global history — every server's list is a prefix of it (the
+ * HistoryChecker asserts that), so a rebuild replays fewer than 64 entries.
  */
 export class StateTracker {
   private readonly cache = new Map<number, { list: readonly LogEntry[]; count: number; state: SimState }>();
+  /** checkpoints[i]: the state after the first i × checkpointInterval entries of the history. */
+  private readonly checkpoints: SimState[] = [new SimState()];
 
-  constructor(private readonly appliedBy: (id: number) => readonly LogEntry[]) {}
+  constructor(
+    private readonly appliedBy: (id: number) => readonly LogEntry[],
+    private readonly history: () => readonly LogEntry[],
+  ) {}
 
   /** Server `id`'s state after everything it applied. */
   state(id: number): SimState {
     const list = this.appliedBy(id);
     let cached = this.cache.get(id);
     if (cached === undefined || cached.list !== list || cached.count > list.length) {
-      cached = { list, count: 0, state: new SimState() };
+      cached = { list, count: list.length, state: this.prefixState(list.length) };
       this.cache.set(id, cached);
     }
     for (; cached.count < list.length; cached.count++) {
@@ -166,5 +181,22 @@ export class StateTracker {
       if (entry !== undefined) cached.state.apply(entry);
     }
     return cached.state;
+  }
+
+  /** A fresh state after the first `length` entries of the global history. */
+  private prefixState(length: number): SimState {
+    const history = this.history();
+    if (length > history.length)
+      throw new Error(`prefix ${length} is beyond the history (${history.length})`);
+    const index = Math.floor(length / checkpointInterval);
+    while (this.checkpoints.length <= index) {
+      const from = (this.checkpoints.length - 1) * checkpointInterval;
+      const state = (this.checkpoints.at(-1) as SimState).clone();
+      for (const entry of history.slice(from, from + checkpointInterval)) state.apply(entry);
+      this.checkpoints.push(state);
+    }
+    const state = (this.checkpoints[index] as SimState).clone();
+    for (const entry of history.slice(index * checkpointInterval, length)) state.apply(entry);
+    return state;
   }
 }

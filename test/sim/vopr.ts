@@ -32,7 +32,8 @@ for (const seed of seeds) {
     console.log(
       `  ok: ${result.committed} txns committed, ${result.crashes} crashes, ${result.elections} leaders, ` +
         `converged ${result.livenessTicks} ticks after healing; clients: ${result.clientWrites} writes ` +
-        `(${result.clientAcknowledged} acknowledged), ${result.clientReads} reads (${result.clientSyncedReads} after sync)`,
+        `(${result.clientAcknowledged} acknowledged), ${result.clientReads} reads (${result.clientSyncedReads} after sync), ` +
+        `${result.sessionsExpired} sessions expired, ${result.ephemeralsReaped} ephemerals reaped`,
     );
   } catch (error) {
     failures++;
