@@ -305,10 +305,11 @@ export class QuorumPipeline implements TxnPipeline {
   }
 
   /**
-   * A learner may decide on us before we decide to lead; it introduces itself once. Apache's
-   * learner keeps connecting until the leader accepts (its TCP connection waits), so a
-   * FOLLOWERINFO/OBSERVERINFO that reaches us while LOOKING waits here until we lead —
-   * or is dropped when we follow someone else or it is older than initLimit.
+   * A learner may decide on us before we decide to lead. The core's learner repeats its
+   * FOLLOWERINFO/OBSERVERINFO every two ticks until answered (as Apache's learner keeps
+   * connecting), so nothing stalls; holding the one that reaches us while LOOKING until we
+   * lead only saves that wait on a failover — it is dropped when we follow someone else or
+   * it is older than initLimit.
    */
   private holdLearnerInfo(message: PeerMessage): boolean {
     if (message.kind !== 'followerinfo' && message.kind !== 'observerinfo') return false;
