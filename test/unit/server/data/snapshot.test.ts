@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DataTree } from '../../../../server/data/data-tree';
+import { DataTree, type WatchTrigger } from '../../../../server/data/data-tree';
 import { ZooKeeperDatabase } from '../../../../server/data/database';
 import { decodeSnapshot, encodeSnapshot, SnapshotDecoder } from '../../../../server/data/snapshot';
 import { OpCode } from '../../../../src/protocol/constants';
@@ -98,6 +98,28 @@ describe('snapshot', () => {
     }
     // The new /p is listed after /q/r, its old place gone: parent-first is not path or creation-by-name order.
     expect(order.slice(-4)).toEqual(['/p', '/p/new', '/p/new/deep', '/q/r/s']);
+  });
+
+  it('compares czxids and copies stats across the 32-bit word boundary (epochs, negative owners, big times)', () => {
+    const tree = new DataTree();
+    const triggers: WatchTrigger[] = [];
+    const epoch = 1n << 32n;
+    tree.createNode('/e', Buffer.from([0, 0xff, 0x80]), OPEN, 0n, -1, epoch - 1n, (1n << 41n) + 7n, triggers);
+    tree.createNode('/e/owned', null, OPEN, -(1n << 62n) - 3n, -1, epoch + 5n, -2n, triggers);
+    tree.createNode('/e/later', Buffer.alloc(0), OPEN, 0n, -1, epoch + 6n, 1n, triggers);
+    tree.createNode('/e/next-epoch', null, OPEN, 0n, -1, 2n * epoch, 1n, triggers);
+    const sessions = new Map([[-(1n << 62n) - 3n, 4000]]);
+    for (const chunkBytes of [1, 97, 65_536]) {
+      const { tree: restored } = decodeSnapshot(encodeSnapshot(tree, sessions, epoch + 5n, chunkBytes));
+      expect(restored.children('/e')?.sort()).toEqual(['owned']);
+      expect(restored.node('/e')?.stat).toEqual(tree.node('/e')?.stat);
+      expect(restored.node('/e/owned')?.stat).toEqual(tree.node('/e/owned')?.stat);
+      expect(restored.data('/e')).toEqual(Buffer.from([0, 0xff, 0x80]));
+      expect(restored.ephemeralsOf(-(1n << 62n) - 3n)).toEqual(['/e/owned']);
+    }
+    const all = decodeSnapshot(encodeSnapshot(tree, sessions, 3n * epoch)).tree;
+    expect(all.children('/e')?.sort()).toEqual(['later', 'next-epoch', 'owned']);
+    expect(all.node('/e/next-epoch')?.stat.czxid).toBe(2n * epoch);
   });
 
   it('decodes chunks split at every byte', () => {
