@@ -6,8 +6,8 @@
  *
  * Hot path. A request costs one {@link ClientRequest} object, its promise and its body
  * record; it is encoded straight into one shared {@link Writer}, and the bytes of every
- * request of an event-loop turn leave in one `socket.write` (or earlier, once
- * `flushBytesThreshold` bytes are waiting).
+ * request issued by one callback and the promise continuations it resolves leave in one
+ * `socket.write` (or earlier, once `flushBytesThreshold` bytes are waiting).
  */
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { clientLimits } from '../defaults';
@@ -156,35 +156,39 @@ export class ClientRequest<T = unknown, B = unknown> {
 }
 
 /**
- * A FIFO of requests on an array with a moving head: O(1) push and shift, compacted when
- * the consumed prefix dominates, so steady pipelining allocates nothing.
+ * A FIFO of requests on an array with moving head and tail indexes: O(1) push and shift,
+ * compacted when the consumed prefix dominates, so steady pipelining allocates nothing. An
+ * emptied queue rewinds its indexes instead of truncating the array (setting an array's
+ * length is a runtime call, and at one request in flight the queue empties every reply).
  */
 export class RequestQueue<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
+  private tail = 0;
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   push(item: T): void {
-    this.items.push(item);
+    this.items[this.tail++] = item;
   }
 
   peek(): T | undefined {
-    return this.items[this.head];
+    return this.head < this.tail ? this.items[this.head] : undefined;
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
+    if (this.head >= this.tail) return undefined;
     const item = this.items[this.head];
     this.items[this.head] = undefined;
     this.head++;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
+    if (this.head === this.tail) {
       this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
+      this.tail = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.tail) {
+      this.items = this.items.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     return item;
@@ -192,9 +196,10 @@ export class RequestQueue<T> {
 
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
-    const drained = this.items.slice(this.head) as T[];
+    const drained = this.items.slice(this.head, this.tail) as T[];
     this.items = [];
     this.head = 0;
+    this.tail = 0;
     return drained;
   }
 }
@@ -380,9 +385,12 @@ export class Connection {
     }
     if (this.flushScheduled || this.flushDeferred) return;
     this.flushScheduled = true;
-    // setImmediate runs after the I/O callbacks of this turn and their microtasks, so the
-    // requests issued by every reply of one read leave together.
-    setImmediate(this.flushAtEndOfTurn);
+    // The write is queued behind the promise reactions already queued: the replies of one
+    // read resolve their requests before any of them issues the next, so the requests those
+    // continuations issue leave together. A microtask costs far less than setImmediate (an
+    // Immediate object, loop-handle toggling, a pass of the check phase) or nextTick (one
+    // more entry into JS per I/O callback), and at one request in flight it is per operation.
+    queueMicrotask(this.flushAtEndOfTurn);
   }
 
   /**

@@ -27,6 +27,22 @@ describe('RequestQueue', () => {
     expect(queue.size).toBe(0);
     expect(queue.shift()).toBeUndefined();
   });
+
+  it('rewinds when emptied and stays FIFO (one in flight, then a burst)', () => {
+    const queue = new RequestQueue<number>();
+    for (let value = 0; value < 10; value++) {
+      queue.push(value);
+      expect(queue.size).toBe(1);
+      expect(queue.shift()).toBe(value);
+      expect(queue.size).toBe(0);
+      expect(queue.peek()).toBeUndefined();
+    }
+    for (let value = 0; value < 3; value++) queue.push(value);
+    expect(queue.shift()).toBe(0);
+    queue.push(3);
+    expect(queue.drain()).toEqual([1, 2, 3]);
+    expect(queue.shift()).toBeUndefined();
+  });
 });
 
 describe('flushDecision', () => {
