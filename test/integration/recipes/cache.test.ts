@@ -182,7 +182,8 @@ for (const backend of dataBackends) {
     });
 
     it('keeps working after the server restarts within the session timeout', async () => {
-      const client = await startClientWith(suite.server.connectString, clients, 10_000);
+      // 18 s: a JVM stop and start on two loaded cores has taken over 10 s.
+      const client = await startClientWith(suite.server.connectString, clients, 18_000);
       const root = namespace('cache-restart');
       await client.create(root, 'r0', { creatingParentsIfNeeded: true });
       const cache = new CuratorCache(client, root);
