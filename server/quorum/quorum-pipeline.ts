@@ -336,7 +336,8 @@ export class QuorumPipeline implements TxnPipeline {
     this.settleSyncs(ready);
     for (const request of ready.requests) this.acceptForwarded(request);
     const now = Date.now();
-    for (const touch of ready.sessionTouches) this.server.sessions.touchSession(touch.sessionId, now);
+    for (const touch of ready.sessionTouches)
+      this.server.sessions.touchSession(touch.sessionId, now, touch.timeoutMs);
     this.peer.advance(ready);
   }
 
