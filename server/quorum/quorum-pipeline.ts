@@ -334,11 +334,16 @@ export class QuorumPipeline implements TxnPipeline {
     for (const message of ready.messages) this.transport.send(message);
     for (const entry of ready.committed) this.apply(entry);
     this.settleSyncs(ready);
-    for (const request of ready.requests) this.acceptForwarded(request);
     const now = Date.now();
     for (const touch of ready.sessionTouches)
       this.server.sessions.touchSession(touch.sessionId, now, touch.timeoutMs);
     this.peer.advance(ready);
+    // Proposed now, before any other input reaches the peer: a learner's sync that arrived
+    // behind these writes is queued at the next Ready, after their proposals (ready.ts, d).
+    if (ready.requests.length > 0) {
+      const timeMs = BigInt(Date.now());
+      for (const request of ready.requests) this.acceptForwarded(request, timeMs);
+    }
   }
 
   private async persist(ready: Ready): Promise<void> {
@@ -390,7 +395,8 @@ export class QuorumPipeline implements TxnPipeline {
     }
   }
 
-  private acceptForwarded(request: ForwardedRequest): void {
+  private acceptForwarded(request: ForwardedRequest, timeMs: bigint): void {
+    if (this.peer.role !== Role.LEADING || !this.peer.serving) return; // the learner's client retries
     let forwarded: ReturnType<typeof decodeForwarded>;
     try {
       forwarded = decodeForwarded(request.data);
@@ -408,7 +414,7 @@ export class QuorumPipeline implements TxnPipeline {
       write.type === OpCode.createSession
         ? { sessionId, cxid, authIds }
         : { sessionId, cxid, authIds, sessionError: this.sessionError(sessionId) };
-    this.leaderWork.push({ kind: 'write', write, context, onApplied: undefined, origin: undefined });
+    this.propose({ kind: 'write', write, context, onApplied: undefined, origin: undefined }, timeMs);
   }
 
   /** The serving leader PREPs and proposes queued writes, and answers queued syncs. */

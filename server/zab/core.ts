@@ -20,6 +20,10 @@ export interface PeerCore {
   readonly committedZxid: bigint;
   /** Highest zxid handed out for application (the runtime's state is exactly there). */
   readonly appliedZxid: bigint;
+  /** Readies cut so far (the next one is number `readyCount + 1`). */
+  readonly readyCount: number;
+  /** Leader: forwarded requests queued for the next Ready, not yet handed to the runtime. */
+  readonly queuedRequestCount: number;
   /** Sets and queues for persistence the accepted epoch. */
   setAcceptedEpoch(epoch: number): void;
   /** Sets and queues for persistence the current epoch. */

@@ -95,6 +95,11 @@ export class Leader {
   private pingRound = 0;
   /** True once a round's pings are queued in the Ready being built (they leave after now). */
   private roundQueued = false;
+  /**
+   * Learner syncs that arrived behind forwarded requests not proposed yet, oldest first,
+   * each with the Ready that hands those requests to the runtime (see onSyncRequest).
+   */
+  private deferredSyncs: { origin: Omit<PendingSync, 'zxid' | 'round'>; ready: number }[] = [];
 
   constructor(private readonly core: PeerCore) {
     assert(isVoter(core.config.membership, core.config.id), 'only a voter leads');
@@ -151,7 +156,7 @@ export class Leader {
           this.closeHandler(handler, `SYNC request in phase ${handler.phase}`);
           return;
         }
-        this.queueSync({ learner: handler.id, link: handler.link, id: 0 });
+        this.onSyncRequest({ learner: handler.id, link: handler.link, id: 0 });
         return;
       default:
         this.closeHandler(handler, `unexpected ${message.kind}`);
@@ -366,6 +371,41 @@ export class Leader {
     const ids = this.pendingSyncs.filter((sync) => sync.learner === undefined).map((sync) => sync.id);
     this.pendingSyncs = [];
     return ids;
+  }
+
+  /**
+   * A learner's SYNC request. Its connection carries the learner's writes (REQUEST) and syncs
+   * in its clients' order, as Apache's one learner channel does; the sync must wait for the
+   * proposals of the writes that arrived before it. Those still queued as forwarded requests
+   * leave in the next Ready and the runtime proposes them right after its advance (ready.ts,
+   * step d), so the sync is queued when the Ready after that is cut. Later syncs wait behind
+   * it, so each learner's syncs stay in order.
+   */
+  private onSyncRequest(origin: Omit<PendingSync, 'zxid' | 'round'>): void {
+    if (this.core.queuedRequestCount === 0 && this.deferredSyncs.length === 0) {
+      this.queueSync(origin);
+      return;
+    }
+    const ready = this.core.readyCount + 1;
+    assert((this.deferredSyncs.at(-1)?.ready ?? 0) <= ready, 'deferred syncs stay in arrival order');
+    this.deferredSyncs.push({ origin, ready });
+  }
+
+  /** True if a deferred sync's requests were handed out, and so proposed, already. */
+  hasDeferredSyncsDue(): boolean {
+    const head = this.deferredSyncs[0];
+    return head !== undefined && head.ready <= this.core.readyCount;
+  }
+
+  /** Queues the deferred syncs whose requests were proposed (called as a Ready is cut). */
+  queueDeferredSyncs(): void {
+    let due = 0;
+    for (const deferred of this.deferredSyncs) {
+      if (deferred.ready > this.core.readyCount) break;
+      this.queueSync(deferred.origin);
+      due++;
+    }
+    if (due > 0) this.deferredSyncs = this.deferredSyncs.slice(due);
   }
 
   /**

@@ -54,6 +54,7 @@ export class Peer implements PeerCore {
   private syncsFailed: number[] = [];
   private nextSyncId = 1;
   private inFlight: Ready | undefined;
+  private readiesCut = 0;
 
   constructor(
     readonly config: PeerConfig,
@@ -101,6 +102,14 @@ export class Peer implements PeerCore {
   }
   get appliedZxid(): bigint {
     return this.applied;
+  }
+  /** Readies cut so far. */
+  get readyCount(): number {
+    return this.readiesCut;
+  }
+  /** Forwarded requests waiting for the next Ready. */
+  get queuedRequestCount(): number {
+    return this.requests.length;
   }
   /** The vote of the last finished election, or the current proposal while LOOKING. */
   get vote(): Vote {
@@ -248,7 +257,8 @@ export class Peer implements PeerCore {
       this.requests.length > 0 ||
       this.sessionTouches.length > 0 ||
       this.syncsReleased.length > 0 ||
-      this.syncsFailed.length > 0
+      this.syncsFailed.length > 0 ||
+      this.leaderState?.hasDeferredSyncsDue() === true
     );
   }
 
@@ -256,7 +266,10 @@ export class Peer implements PeerCore {
   ready(): Ready {
     this.assertNoReadyInFlight();
     assert(this.outbox.length <= queuedMessagesMax, 'the runtime drains Ready');
+    // The requests those syncs waited behind were proposed after the last advance (ready.ts d).
+    this.leaderState?.queueDeferredSyncs();
     this.leaderState?.readyCut();
+    this.readiesCut++;
     const writes = this.log.takePending();
     const committed: LogEntry[] =
       this.applied < this.committed ? this.log.slice(this.applied, this.committed) : [];

@@ -17,9 +17,11 @@
  *         applied, so a truncated txn was never visible); then answer the client syncs in
  *         `syncs` (everything committed before each sync reached the leader is applied now)
  *         and fail those in `failedSyncs` (the leader was lost: connection loss);
- *      d. hand `requests` (writes forwarded by learners, leader only) to PREP and propose
- *         them; hand `sessionTouches` to the session tracker (leader only);
- *      e. `peer.advance(ready)`.
+ *      d. hand `sessionTouches` to the session tracker (leader only);
+ *      e. `peer.advance(ready)`;
+ *      f. PREP and propose `requests` (writes forwarded by learners, leader only), in order,
+ *         before any other input: a learner's SYNC request that arrived behind them is queued
+ *         when the next Ready is cut, so it waits for their proposals to commit.
  *   No step, tick or proposal may happen between `ready()` and `advance()`.
  */
 import type { Random } from '../../src/util/random';
@@ -70,7 +72,7 @@ export interface Ready {
   readonly syncs: readonly number[];
   /** 1c. Ids of client syncs that can never be answered (leader lost): connection loss. */
   readonly failedSyncs: readonly number[];
-  /** 1d. Requests forwarded by learners (leader only). */
+  /** 1f. Requests forwarded by learners (leader only), proposed right after `advance`. */
   readonly requests: readonly ForwardedRequest[];
   /** 1d. Sessions learners' clients touched (leader only). */
   readonly sessionTouches: readonly SessionTouch[];
