@@ -149,6 +149,16 @@ export class Session {
     return this.tracker.state;
   }
 
+  /**
+   * Calls `listener` on every later connection state change (after the state is set and,
+   * for a connected state, after the connection is ready for requests); returns the unsubscribe.
+   */
+  onStateChange(
+    listener: (state: ConnectionState, previous: ConnectionState | undefined) => void,
+  ): () => void {
+    return this.tracker.onChange(listener);
+  }
+
   /** True when requests go straight to a server. */
   get connected(): boolean {
     return this.primed;
