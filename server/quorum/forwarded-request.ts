@@ -1,10 +1,16 @@
 /**
  * What a follower or observer forwards to its leader in a REQUEST packet (opaque bytes to the
  * ZAB core): a client's write with who sent it — session id, cxid, the connection's auth ids
- * — or a `sync`. zookit's own layout:
+ * —, a `sync`, or a `revalidate` (a client reattached its session here: Apache's REVALIDATE).
+ * zookit's own layout:
  *
- *   int kind; kind=write: long sessionId, int cxid, vector<Id> authIds, int type, body
- *             kind=sync:  nothing more (the ZAB core matches SYNC answers in order)
+ *   int kind; kind=write:      long sessionId, int cxid, vector<Id> authIds, int type, body
+ *             kind=sync:       nothing more (the ZAB core matches SYNC answers in order)
+ *             kind=revalidate: long sessionId, int timeOut
+ *
+ * A revalidate travels in the same REQUEST stream as the learner's writes, so the leader
+ * makes this learner the session's owner before it sees any write the client sent after
+ * reconnecting, and refuses (SESSIONMOVED) what the old learner forwards later.
  *
  * The body is the request record for `type` (src/protocol's request codecs); createSession
  * carries its `int timeOut`, closeSession and reconfig none, a client's deleteContainer a
@@ -32,11 +38,19 @@ export interface ForwardedSync {
   readonly kind: 'sync';
 }
 
+/** A client reattached its session to the learner, with the timeout it negotiated there. */
+export interface ForwardedRevalidate {
+  readonly kind: 'revalidate';
+  readonly sessionId: bigint;
+  readonly timeoutMs: number;
+}
+
 /** Anything a learner forwards. */
-export type Forwarded = ForwardedWrite | ForwardedSync;
+export type Forwarded = ForwardedWrite | ForwardedSync | ForwardedRevalidate;
 
 const KIND_WRITE = 1;
 const KIND_SYNC = 2;
+const KIND_REVALIDATE = 3;
 /** Smallest encoded Id (two empty strings). */
 const ID_BYTES_MIN = 8;
 
@@ -45,6 +59,10 @@ export function encodeForwarded(value: Forwarded): Buffer {
   const writer = new Writer(256);
   if (value.kind === 'sync') {
     writer.int(KIND_SYNC);
+    return writer.finish();
+  }
+  if (value.kind === 'revalidate') {
+    writer.int(KIND_REVALIDATE).long(value.sessionId).int(value.timeoutMs);
     return writer.finish();
   }
   writer.int(KIND_WRITE).long(value.sessionId).int(value.cxid).vector(value.authIds, encodeId);
@@ -59,6 +77,12 @@ export function decodeForwarded(bytes: Buffer): Forwarded {
   if (kind === KIND_SYNC) {
     reader.expectEnd('forwarded sync');
     return { kind: 'sync' };
+  }
+  if (kind === KIND_REVALIDATE) {
+    const sessionId = reader.long();
+    const timeoutMs = reader.int();
+    reader.expectEnd('forwarded revalidate');
+    return { kind: 'revalidate', sessionId, timeoutMs };
   }
   if (kind !== KIND_WRITE) throw new ProtocolError('unknown-type', `forwarded request kind ${kind}`);
   const sessionId = reader.long();

@@ -214,11 +214,24 @@ export class QuorumPipeline implements TxnPipeline {
       this.peer.touchSession({ sessionId, timeoutMs });
   }
 
+  revalidateSession(sessionId: bigint, timeoutMs: number): void {
+    if (this.peer.role === Role.LEADING) {
+      // Apache's leader takes a session reattached to one of its own clients for itself.
+      this.server.sessions.setOwner(sessionId, this.server);
+      return;
+    }
+    if (this.peer.role !== Role.FOLLOWING && this.peer.role !== Role.OBSERVING) return;
+    // Queued with the writes: the leader makes us the owner before it sees the client's next
+    // write from here, and refuses what the session's old server forwards after that.
+    const data = encodeForwarded({ kind: 'revalidate', sessionId, timeoutMs });
+    this.forwards.push({ kind: 'write', data, origin: undefined });
+    this.pump();
+  }
+
   sessionError(sessionId: bigint): number {
-    // Sessions are global: the owner check of a standalone server (SESSIONMOVED) does not apply.
-    const session = this.server.sessions.getSession(sessionId);
-    if (session === undefined) return ErrorCode.UNKNOWNSESSION;
-    return session.closing ? ErrorCode.SESSIONEXPIRED : ErrorCode.OK;
+    // Apache's checkSession with this server as the owner. It decides on the leader only
+    // (a learner's owners are all itself; the leader checks what learners forward).
+    return this.server.sessions.checkSession(sessionId, this.server);
   }
 
   async close(): Promise<void> {
@@ -409,11 +422,23 @@ export class QuorumPipeline implements TxnPipeline {
       this.server.logger.warn(`server ${request.from} forwarded a sync as a plain request`);
       return;
     }
+    if (forwarded.kind === 'revalidate') {
+      const { sessionId, timeoutMs } = forwarded;
+      this.server.sessions.revalidate(sessionId, request.from, Date.now(), timeoutMs);
+      return;
+    }
     const { sessionId, cxid, authIds, write } = forwarded;
+    // The owner check (SESSIONMOVED) is made here, in the order the leader proposes: the
+    // learner that sent it must be where the session's client is attached now.
+    const sessions = this.server.sessions;
+    if (write.type === OpCode.createSession) {
+      sessions.trackSession(sessionId, write.request.timeOut, Date.now());
+      sessions.setOwner(sessionId, request.from);
+    }
     const context: RequestContext =
       write.type === OpCode.createSession
         ? { sessionId, cxid, authIds }
-        : { sessionId, cxid, authIds, sessionError: this.sessionError(sessionId) };
+        : { sessionId, cxid, authIds, sessionError: sessions.checkSession(sessionId, request.from) };
     this.propose({ kind: 'write', write, context, onApplied: undefined, origin: undefined }, timeMs);
   }
 
@@ -467,6 +492,10 @@ export class QuorumPipeline implements TxnPipeline {
     assert(zxid !== undefined, 'a serving leader has a next zxid');
     if (item.write.type === OpCode.closeSession)
       this.server.sessions.setSessionClosing(item.context.sessionId);
+    // A client of ours, checked when it arrived: check again at PREP, since a learner may
+    // have revalidated its session since (forwarded writes are checked as they are proposed).
+    if (item.origin !== undefined && item.context.sessionError === ErrorCode.OK)
+      item.context.sessionError = this.sessionError(item.context.sessionId);
     const entry = this.server.db.prepare(item.write, item.context, zxid, timeMs);
     this.txnWriter.reset();
     encodeTxnEntry(this.txnWriter, entry);

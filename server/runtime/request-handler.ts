@@ -323,6 +323,13 @@ export class RequestHandler {
           connection.close('reply dropped by a test fault hook');
           return;
         }
+        if (sessionMoved(applied)) {
+          // Apache: a connection-level error, no reply. The client has moved to another
+          // server; if it still reads here, it sees a connection loss.
+          order.complete(ticket, undefined);
+          connection.close('session moved to another server');
+          return;
+        }
         const reply = this.writeReply(connection, xid, write.type, applied, startedMs);
         order.complete(ticket, reply);
         this.resumeIfDrained(connection, order);
@@ -502,4 +509,13 @@ function addId(ids: Id[], id: Id): void {
 
 function missingStat(): never {
   throw new Error('an applied create2/setData/setACL carries its Stat');
+}
+
+/** The leader refused the write because its session is owned elsewhere now (SESSIONMOVED). */
+function sessionMoved(applied: Applied<ServerConnection>): boolean {
+  const { result } = applied;
+  if (result.err === ErrorCode.SESSIONMOVED) return true;
+  return (
+    result.multiResults?.some((op) => op.type === OpCode.error && op.err === ErrorCode.SESSIONMOVED) ?? false
+  );
 }

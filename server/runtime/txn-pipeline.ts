@@ -47,6 +47,12 @@ export interface TxnPipeline {
   afterPreparedWrites(callback: () => void, origin?: ServerConnection): void;
   /** A client request or ping kept `sessionId` alive (a learner tells its leader). */
   touchSession(sessionId: bigint, timeoutMs: number): void;
+  /**
+   * A client reattached `sessionId` here (a reconnect; `timeoutMs` negotiated again): this
+   * server becomes the session's owner (Apache's revalidation), so requests that still come
+   * through its old server are refused with SESSIONMOVED.
+   */
+  revalidateSession(sessionId: bigint, timeoutMs: number): void;
   /** The session check for a write (0, UNKNOWNSESSION, SESSIONEXPIRED, SESSIONMOVED). */
   sessionError(sessionId: bigint): number;
   /** Stops background work after in-flight writes settle. */
@@ -98,6 +104,9 @@ export class StandalonePipeline implements TxnPipeline {
   }
 
   touchSession(): void {}
+
+  /** The owner is the server itself (one token); the session's old connection was closed. */
+  revalidateSession(): void {}
 
   sessionError(sessionId: bigint): number {
     return this.server.sessions.checkSession(sessionId, this.server);

@@ -397,8 +397,10 @@ export class ZooKeeperServer {
       this.sessions.trackSession(request.sessionId, timeoutMs, Date.now());
       this.sessions.setOwner(request.sessionId, this);
     }
-    // A learner tells its leader at once (Apache's REVALIDATE): the leader owns expiry.
-    this.pipeline.touchSession(request.sessionId, timeoutMs);
+    // Apache's REVALIDATE: the session's owner becomes this server (a learner tells its
+    // leader ahead of any request the client sends from now on), and the leader's expiry
+    // follows the new timeout.
+    this.pipeline.revalidateSession(request.sessionId, timeoutMs);
     this.attach(connection, request.sessionId, timeoutMs, readOnly);
   }
 

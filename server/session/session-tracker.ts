@@ -9,7 +9,13 @@ import { CONTAINER_EPHEMERAL_OWNER } from '../../src/protocol/constants';
 import { ErrorCode } from '../../src/protocol/errors';
 import { assert } from '../../src/util/assert';
 
-/** A tracked session. `owner` identifies the connection (or learner) it is bound to. */
+/**
+ * A tracked session. `owner` identifies where its client is attached, as Apache's tracker
+ * does: a fixed token of the server for its own clients, or (on an ensemble's leader) the
+ * learner whose client holds it. A request arriving through any other owner is SESSIONMOVED:
+ * its client has since moved, and a write still in flight from the old place must not apply
+ * after the ones it sent from the new place.
+ */
 export interface TrackedSession {
   readonly sessionId: bigint;
   readonly timeoutMs: number;
@@ -193,6 +199,16 @@ export class SessionTracker {
     if (session.owner === undefined) session.owner = owner;
     else if (session.owner !== owner) return ErrorCode.SESSIONMOVED;
     return ErrorCode.OK;
+  }
+
+  /**
+   * A client reconnected through `owner` (Apache's REVALIDATE on the leader): the session is
+   * refreshed with the reconnect's timeout and bound to `owner`, so requests still coming
+   * through the old owner are SESSIONMOVED from now on. False if unknown or closing.
+   */
+  revalidate(sessionId: bigint, owner: unknown, nowMs: number, timeoutMs: number): boolean {
+    if (this.setOwner(sessionId, owner) !== ErrorCode.OK) return false;
+    return this.touchSession(sessionId, nowMs, timeoutMs);
   }
 
   /** Rebinds a session to a new owner (a reconnect). SESSIONEXPIRED if unknown or closing. */

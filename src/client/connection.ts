@@ -12,7 +12,13 @@
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { clientLimits } from '../defaults';
 import { Limits, OpCode, opName, Xid } from '../protocol/constants';
-import { ConnectionLossError, fromCode, ProtocolError, type ZooKeeperError } from '../protocol/errors';
+import {
+  ConnectionLossError,
+  ErrorCode,
+  fromCode,
+  ProtocolError,
+  type ZooKeeperError,
+} from '../protocol/errors';
 import { FrameDecoder } from '../protocol/framing';
 import { longFromHalves, Reader } from '../protocol/reader';
 import {
@@ -464,6 +470,14 @@ export class Connection {
       const expected = request === undefined ? 'none' : String(request.xid);
       if (request !== undefined) request.fail(request.connectionLoss('xid out of order'));
       throw new ProtocolError('bad-value', `xid out of order: got ${xid}, expected ${expected}`);
+    }
+    if (err === ErrorCode.SESSIONMOVED) {
+      // The session is attached to another server now: a connection-level error (Apache's
+      // servers close the connection rather than answer it). Outcome unknown, as on a loss.
+      const reason = new Error('session moved to another server');
+      request.fail(request.connectionLoss(reason));
+      this.close(reason);
+      return;
     }
     // Replies to reads repeat the server's last zxid: only a new one becomes a bigint.
     if (zxidHigh !== this.lastReplyZxidHigh || zxidLow !== this.lastReplyZxidLow) {
