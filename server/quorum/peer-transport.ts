@@ -59,6 +59,11 @@ export interface PeerTransportOptions {
   readonly deliver: (message: PeerMessage) => void;
   /** Diagnostics (connection failures, malformed frames). */
   readonly log?: (line: string) => void;
+  /**
+   * An established quorum-port connection with `peer` closed, in either direction (it
+   * crashed, or dropped us): quorum packets on it may be lost. Not called for failed dials.
+   */
+  readonly linkDown?: (peer: number) => void;
 }
 
 interface OutgoingLink {
@@ -106,8 +111,9 @@ export class PeerTransport {
 
   /** Listens on this member's quorum and election ports. */
   async start(): Promise<void> {
-    for (const port of [this.self.quorumPort, this.self.electionPort]) {
-      const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    for (const channel of ['quorum', 'election'] as const) {
+      const port = channel === 'quorum' ? this.self.quorumPort : this.self.electionPort;
+      const server = createServer({ noDelay: true }, (socket) => this.accept(socket, channel));
       server.on('error', (error) => this.options.log?.(`peer listener: ${error.message}`));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -238,6 +244,7 @@ export class PeerTransport {
       if (link.socket !== socket) return;
       if (link.state === 'dialling')
         this.options.log?.(`cannot reach server ${link.peer.id} (${link.channel})`);
+      else if (link.channel === 'quorum' && !this.closed) this.options.linkDown?.(link.peer.id);
       link.socket = undefined;
       link.state = 'idle';
       link.queue = [];
@@ -246,7 +253,7 @@ export class PeerTransport {
     });
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, channel: PeerChannel): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -267,7 +274,10 @@ export class PeerTransport {
       }
     });
     socket.on('error', () => undefined);
-    socket.once('close', () => this.incoming.delete(socket));
+    socket.once('close', () => {
+      this.incoming.delete(socket);
+      if (channel === 'quorum' && peer !== undefined && !this.closed) this.options.linkDown?.(peer);
+    });
   }
 
   private readHello(frame: Buffer): number {

@@ -110,6 +110,7 @@ function buildPipeline(
       electionPort: spec.electionPort,
     })),
     deliver: (message) => pipeline?.deliver(message),
+    linkDown: (peer) => pipeline?.linkDown(peer),
     log: (line) => server.logger.warn(line),
   });
   const readOnlySwitch = readOnlyModeSwitch(server, options);

@@ -109,6 +109,8 @@ export class QuorumPipeline implements TxnPipeline {
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Members whose quorum connection broke since the last loop (at most one entry each). */
+  private readonly linksDown = new Set<number>();
   private roleKey = '';
   private wasServing = false;
   private servedLeader: number | undefined;
@@ -259,6 +261,13 @@ export class QuorumPipeline implements TxnPipeline {
     this.pump();
   }
 
+  /** A quorum connection with `peer` broke (the transport's callback): the peer hears of it. */
+  linkDown(peer: number): void {
+    if (this.stopped) return;
+    this.linksDown.add(peer);
+    this.pump();
+  }
+
   /** Forgets logged txns up to `zxid` once a snapshot there is durable. */
   compactThrough(zxid: bigint): void {
     if (this.compactTo === undefined || zxid > this.compactTo) this.compactTo = zxid;
@@ -284,7 +293,11 @@ export class QuorumPipeline implements TxnPipeline {
 
   private hasInput(): boolean {
     return (
-      this.inbox.length > 0 || this.ticksDue > 0 || this.leaderWork.length > 0 || this.forwards.length > 0
+      this.inbox.length > 0 ||
+      this.linksDown.size > 0 ||
+      this.ticksDue > 0 ||
+      this.leaderWork.length > 0 ||
+      this.forwards.length > 0
     );
   }
 
@@ -305,6 +318,9 @@ export class QuorumPipeline implements TxnPipeline {
       if (this.holdLearnerInfo(message)) continue;
       this.peer.step(message as ZabMessage);
     }
+    // After the messages that arrived before the close (the transport delivers in order).
+    for (const peer of this.linksDown) this.peer.reportLinkDown(peer);
+    this.linksDown.clear();
     for (; this.ticksDue > 0; this.ticksDue--) this.peer.tick();
     this.releaseLearnerInfos();
     this.noteRole();

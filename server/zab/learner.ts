@@ -216,6 +216,12 @@ export class Learner {
     return undefined;
   }
 
+  /** The connection with `peer` broke: if it is our leader, our stream with it is broken. */
+  linkDown(peer: number): void {
+    if (peer === this.leader)
+      this.core.stepDown(`connection with leader ${peer} broke in phase ${this.phase}`);
+  }
+
   /** Advances time: repeats an unanswered learner info; gives up on a silent leader. */
   tick(): void {
     const { initLimit, syncLimit } = this.core.config;

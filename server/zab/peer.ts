@@ -233,6 +233,18 @@ export class Peer implements PeerCore {
     }
   }
 
+  /**
+   * The runtime's quorum connection to or from `peer` broke (etcd-io/raft's
+   * ReportUnreachable): packets on it may be lost. A learner whose leader that is goes
+   * LOOKING at once, as Apache's learner does when its leader socket breaks, instead of
+   * waiting syncLimit ticks of silence. A leader keeps the learner's handler: the learner
+   * heard of the break too, and a lost packet shows as a gap in its stream anyway.
+   */
+  reportLinkDown(peer: number): void {
+    this.assertNoReadyInFlight();
+    if (peer !== this.config.id) this.learnerState?.linkDown(peer);
+  }
+
   /** A learner's client touched its session; the leader hears of it in the next ping. */
   touchSession(touch: SessionTouch): void {
     this.learnerState?.touch(touch);

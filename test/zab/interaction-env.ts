@@ -49,6 +49,7 @@ export class InteractionEnv {
         sessionId: BigInt(command.args.get('session') ?? '0'),
         timeoutMs: Number(command.args.get('timeout') ?? '30000'),
       }),
+    'link-down': (command) => this.peer(numberArg(command, 'id')).reportLinkDown(numberArg(command, 'peer')),
     deliver: (command) => this.deliver(command, true),
     drop: (command) => this.deliver(command, false),
     'process-ready': (command) => this.processReady(numberArg(command, 'id')),
