@@ -271,23 +271,27 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   ): Promise<Stat | null | ({ stat: Stat | null } & Watched)> {
     validatePath(path);
     const { watcher, watched } = watchTarget(options.watch);
-    const stat = await this.ops.retrying(async () => {
-      const serverPath = this.session.toServerPath(path);
-      const onReply = this.ops.registerOn(path, watcher, 'data', 'exist');
-      try {
-        return await this.ops.call(
-          OpCode.exists,
-          path,
-          { path: serverPath, watch: watcher !== undefined },
-          records.encodeExistsRequest,
-          readStat,
-          onReply,
-        );
-      } catch (error) {
-        if (error instanceof NoNodeError) return null;
-        throw error;
-      }
-    }, options.signal);
+    const stat = await this.ops.retrying(
+      async () => {
+        const serverPath = this.session.toServerPath(path);
+        const onReply = this.ops.registerOn(path, watcher, 'data', 'exist');
+        try {
+          return await this.ops.call(
+            OpCode.exists,
+            path,
+            { path: serverPath, watch: watcher !== undefined },
+            records.encodeExistsRequest,
+            readStat,
+            onReply,
+          );
+        } catch (error) {
+          if (error instanceof NoNodeError) return null;
+          throw error;
+        }
+      },
+      options.signal,
+      { reads: true }, // a read: its retry may go as soon as a read-only server answers
+    );
     return watched === undefined ? stat : { stat, watchEvent: watched };
   }
 
@@ -345,6 +349,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
           records.decodeGetACLResponse,
         ),
       options.signal,
+      { reads: true },
     );
   }
 
@@ -361,6 +366,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
           (reader) => records.decodeGetAllChildrenNumberResponse(reader).totalNumber,
         ),
       options.signal,
+      { reads: true },
     );
   }
 
@@ -380,6 +386,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
               .ephemerals.map((path) => this.session.toClientPath(path)),
         ),
       options.signal,
+      { reads: true },
     );
   }
 
@@ -395,6 +402,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
           (reader) => records.decodeWhoAmIResponse(reader).clientInfo,
         ),
       options.signal,
+      { reads: true },
     );
   }
 
