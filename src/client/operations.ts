@@ -22,6 +22,7 @@ import {
 import type { CreateOptions, DataResult, NodeData, ReadOptions, WatchCallback, WatchEvent } from '../types';
 import { assert } from '../util/assert';
 import { type BodyDecoder, type BodyEncoder, ClientRequest, type RequestRetrier } from './connection';
+import { ConnectionState, isConnectedState } from './connection-state';
 import { type RetryPolicy, withRetry } from './retry-policy';
 import type { Session } from './session';
 import type { WatchTable } from './watch-manager';
@@ -137,14 +138,85 @@ async function deleteIgnoringMissing(port: TreePort, path: string, depth: number
   await port.deleteNode(path, -1);
 }
 
+/**
+ * Requests a read-only server answers (Apache's read-only server refuses only writes, sync
+ * and reconfig): a retry of one may go as soon as the session is READ_ONLY.
+ */
+const readOpcodes: ReadonlySet<number> = new Set<number>([
+  OpCode.exists,
+  OpCode.getData,
+  OpCode.getACL,
+  OpCode.getChildren,
+  OpCode.getChildren2,
+  OpCode.getEphemerals,
+  OpCode.getAllChildrenNumber,
+  OpCode.multiRead,
+  OpCode.whoAmI,
+]);
+
+/**
+ * Counts the connections a session opens, so a retry can start as soon as one opened after
+ * its attempt began instead of sleeping out the policy's whole delay. Read-write connections
+ * are counted apart: a write is refused by a read-only server, so only reads wake on READ_ONLY.
+ */
+export class ReconnectSignal {
+  private opened = 0;
+  private openedReadWrite = 0;
+  private readonly waiters = new Set<{ reads: boolean; wake: () => void }>();
+
+  constructor(private readonly session: Session) {
+    session.onStateChange((state) => this.onState(state));
+  }
+
+  /** A mark to compare later connections with (take it when an attempt starts). */
+  mark(reads: boolean): number {
+    return reads ? this.opened : this.openedReadWrite;
+  }
+
+  /**
+   * Resolves when a connection that serves `reads` (or writes) is up and opened after
+   * `mark`: at once if one already is, else on the next one. Never rejects; forgets its
+   * waiter when `over` aborts.
+   */
+  after(mark: number, reads: boolean, over: AbortSignal): Promise<void> {
+    if (this.mark(reads) > mark && this.usable(this.session.state, reads)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = { reads, wake: resolve };
+      this.waiters.add(waiter);
+      over.addEventListener('abort', () => this.waiters.delete(waiter), { once: true });
+    });
+  }
+
+  private usable(state: ConnectionState | undefined, reads: boolean): boolean {
+    if (!this.session.connected) return false;
+    if (state === ConnectionState.CONNECTED || state === ConnectionState.RECONNECTED) return true;
+    return reads && state === ConnectionState.READ_ONLY;
+  }
+
+  private onState(state: ConnectionState): void {
+    if (!isConnectedState(state)) return;
+    this.opened++;
+    if (state !== ConnectionState.READ_ONLY) this.openedReadWrite++;
+    for (const waiter of [...this.waiters]) {
+      if (!this.usable(state, waiter.reads)) continue;
+      this.waiters.delete(waiter);
+      waiter.wake();
+    }
+  }
+}
+
 /** Runs requests for the client: retries, chroot, watch registration, and the tree walks' ports. */
 export class OperationRunner implements RequestRetrier {
+  private readonly reconnects: ReconnectSignal;
+
   constructor(
     private readonly session: Session,
     private readonly retryPolicy: RetryPolicy,
     readonly isRetryable: (error: unknown) => boolean,
     private readonly defaultAcl: readonly Acl[],
-  ) {}
+  ) {
+    this.reconnects = new ReconnectSignal(session);
+  }
 
   createOnce(
     path: string,
@@ -210,17 +282,37 @@ export class OperationRunner implements RequestRetrier {
     } catch (error) {
       return Promise.reject(error);
     }
-    request.retryWith(this, build, signal);
+    request.retryWith(readOpcodes.has(request.type) ? this.readRetrier : this, build, signal);
     return this.session.submit(request);
   }
 
-  /** See {@link RequestRetrier.retryFailed}: the retries after a failed first request. */
+  /** See {@link RequestRetrier.retryFailed}: the retries after a failed first write request. */
   retryFailed<T>(
     error: unknown,
     build: (attempt: number) => ClientRequest<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    return this.retryAfter(error, (attempt) => this.session.submit(build(attempt)), signal);
+    return this.retryFailedRequest(error, build, signal, false);
+  }
+
+  /** {@link retryFailed} for a read, which may be retried on a read-only connection. */
+  private readonly readRetrier: RequestRetrier = {
+    retryFailed: (error, build, signal) => this.retryFailedRequest(error, build, signal, true),
+  };
+
+  /**
+   * The retries after a failed first request. Called as the request fails, before any
+   * reconnect could happen, so the reconnect mark is taken now.
+   */
+  private retryFailedRequest<T>(
+    error: unknown,
+    build: (attempt: number) => ClientRequest<T>,
+    signal: AbortSignal | undefined,
+    reads: boolean,
+  ): Promise<T> {
+    const mark = this.reconnects.mark(reads);
+    const operation = (attempt: number): Promise<T> => this.session.submit(build(attempt));
+    return this.retryAfter(error, operation, signal, { reads, mark });
   }
 
   /** Registers `watcher` on `path` when the read succeeds (or, for exists, when the node is missing). */
@@ -243,35 +335,54 @@ export class OperationRunner implements RequestRetrier {
    * handed to `withRetry` as its first attempt so the policy sees the right counts.
    * Hot path: not an async function, so a first attempt that succeeds costs one `then`.
    */
-  retrying<T>(operation: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  retrying<T>(
+    operation: (attempt: number) => Promise<T>,
+    signal?: AbortSignal,
+    options: { reads?: boolean } = {},
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(new AbortError({ cause: signal.reason }));
+    const reads = options.reads === true;
+    const mark = this.reconnects.mark(reads);
     let first: Promise<T>;
     try {
       first = operation(0);
     } catch (error) {
       return Promise.reject(error);
     }
-    return first.then(undefined, (error: unknown) => this.retryAfter(error, operation, signal));
+    return first.then(undefined, (error: unknown) =>
+      this.retryAfter(error, operation, signal, { reads, mark }),
+    );
   }
 
-  /** The retries after a failed first attempt. */
+  /**
+   * The retries after a failed first attempt. Each sleep ends early when a connection opened
+   * after the attempt that failed began (see {@link ReconnectSignal}): a loss that the client
+   * repaired in milliseconds is retried in milliseconds. While no connection comes the
+   * policy's delay still spaces the attempts, and a flapping server gets at most one retry
+   * per connection it accepts, within the policy's count.
+   */
   private async retryAfter<T>(
     error: unknown,
     operation: (attempt: number) => Promise<T>,
     signal: AbortSignal | undefined,
+    first: { reads: boolean; mark: number },
   ): Promise<T> {
     if (!this.isRetryable(error)) throw error;
     // A session that closed itself (auth failure) explains a connection loss better.
     if (this.session.closed) throw this.explainFailure(error);
+    const { reads } = first;
+    let mark = first.mark;
+    const attemptAfterFirst = (attempt: number): Promise<T> => {
+      if (attempt === 1) return Promise.reject(error);
+      mark = this.reconnects.mark(reads);
+      return operation(attempt - 1);
+    };
     try {
-      return await withRetry(
-        this.retryPolicy,
-        (attempt) => (attempt === 1 ? Promise.reject(error) : operation(attempt - 1)),
-        {
-          isRetryable: this.isRetryable,
-          ...(signal === undefined ? {} : { signal }),
-        },
-      );
+      return await withRetry(this.retryPolicy, attemptAfterFirst, {
+        isRetryable: this.isRetryable,
+        wakeEarly: (_attempt, over) => this.reconnects.after(mark, reads, over),
+        ...(signal === undefined ? {} : { signal }),
+      });
     } catch (final) {
       if (signal?.aborted) throw new AbortError({ cause: signal.reason });
       throw this.explainFailure(final);

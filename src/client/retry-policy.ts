@@ -152,6 +152,16 @@ export interface WithRetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   /** Measures elapsed time for the policy; default {@link systemClock}. */
   clock?: Clock;
+  /**
+   * Ends a sleep early: called after each retryable failure with the failed attempt (1-based)
+   * and a signal aborted when the sleep is over; the next attempt starts once the returned
+   * promise resolves or the policy's delay has passed, whichever comes first. It should
+   * resolve only when waiting longer is pointless (the client uses it for "the connection
+   * is back"), never reject, and drop what it holds when the signal aborts. Retry counts and
+   * the policy's decisions are unchanged: only the wait before an attempt the policy allowed
+   * gets shorter.
+   */
+  wakeEarly?: (attempt: number, sleepOver: AbortSignal) => Promise<void>;
 }
 
 /** Carries a retryable failure through p-retry so p-retry never sees (or mutates) it. */
@@ -209,7 +219,10 @@ export async function withRetry<T>(
     if (delayMs === null) throw new PolicyGaveUp(failure.original);
     assert(Number.isFinite(delayMs) && delayMs >= 0, 'a retry policy returned a bad delay');
     options.onRetry?.(failure.original, failure.attemptNumber, delayMs);
-    await delay(Math.max(0, delayMs - 1), signal);
+    const sleepMs = Math.max(0, delayMs - 1);
+    const { wakeEarly } = options;
+    if (wakeEarly === undefined) await delay(sleepMs, signal);
+    else await sleepUnlessWoken(sleepMs, signal, (over) => wakeEarly(failure.attemptNumber, over));
   };
   try {
     return await pRetry(attemptOnce, {
@@ -222,6 +235,29 @@ export async function withRetry<T>(
     });
   } catch (error) {
     throw unwrapFailure(error, rejected, signal);
+  }
+}
+
+/**
+ * Sleeps `ms`, or less if `wake` resolves first; rejects with `signal.reason` if it aborts.
+ * `wake` gets a signal aborted when the sleep ends either way, so it can let go of its waiter.
+ */
+async function sleepUnlessWoken(
+  ms: number,
+  signal: AbortSignal | undefined,
+  wake: (sleepOver: AbortSignal) => Promise<void>,
+): Promise<void> {
+  signal?.throwIfAborted();
+  const over = new AbortController();
+  const onAbort = (): void => over.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // race subscribes to both, so the timer's rejection when `over` aborts is handled.
+    await Promise.race([delay(ms, over.signal), wake(over.signal)]);
+    signal?.throwIfAborted();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    over.abort();
   }
 }
 
