@@ -135,3 +135,70 @@ export function leaseDecision(
   if (!leases.includes(ourNodeName)) return 'missing';
   return leases.length <= maxLeases ? 'acquired' : 'wait';
 }
+
+/**
+ * Curator's revocation request (`Revoker.attemptRevoke` writes it into a lock node): a data
+ * change that says nothing about the node's place in the queue.
+ */
+export const CURATOR_REVOKE_MESSAGE = '__REVOKE__';
+
+/**
+ * True when a `getData` of a lock node shows the head marker: the node's holder rewrote its
+ * data (unchanged) once it knew its node was the head of the queue, so its data version is
+ * at least 1. Curator's revocation message is not a marker; no other writer of lock node
+ * data is expected (a third party rewriting a waiting node's data would forge the marker).
+ */
+export function isHeadMarked(dataVersion: number, data: Uint8Array | null): boolean {
+  if (dataVersion < 1) return false;
+  return data === null || Buffer.from(data).toString('utf8') !== CURATOR_REVOKE_MESSAGE;
+}
+
+/** What a waiter knows about the node it watches, when that node's watch fires. */
+export interface WatchedNodeKnowledge {
+  /** The watched node was the head of the sorted children when we last read them. */
+  wasHeadAtOurRead: boolean;
+  /** A `getData` of the watched node showed the head marker ({@link isHeadMarked}). */
+  markedHead: boolean;
+}
+
+/**
+ * What a waiter of a one-holder lock does when the node it watches changes:
+ * - 'acquire': the node is gone and it was the head at some moment (seen at our last read,
+ *   or shown by its marker). A node that was once the head leaves only by release, giving up
+ *   or session end, and then its successor is the head, because only nodes with higher
+ *   sequences can appear afterwards; at our read nothing sat between it and us. So we hold
+ *   the lock without reading the children again.
+ * - 'rearm': its data changed (the head marker, or a revocation): the queue did not move;
+ *   watch the same node again (that `getData` shows the marker).
+ * - 'read': anything else (deleted without proof it was the head, the watch removed):
+ *   read the children and decide again.
+ */
+export function watchedNodeChangeDecision(
+  event: 'NodeDeleted' | 'NodeDataChanged' | 'other',
+  knowledge: WatchedNodeKnowledge,
+): 'acquire' | 'rearm' | 'read' {
+  if (event === 'NodeDataChanged') return 'rearm';
+  if (event !== 'NodeDeleted') return 'read';
+  return knowledge.wasHeadAtOurRead || knowledge.markedHead ? 'acquire' : 'read';
+}
+
+/**
+ * Whether a new holder of a one-holder lock must write the head marker into its node.
+ * `acquiredBy`: 'read' when the children it just read put it first (then `sortedChildren`
+ * and `ourNodeName` are that read), 'handoff' when it took the lock on its predecessor's
+ * deletion without reading.
+ * - After a read, only a waiter listed after us may have read the children before we were
+ *   the head (a node created later reads after our read, sees us first and needs no marker):
+ *   mark when our read lists a node after ours. No waiter, no write: an uncontended
+ *   acquisition costs nothing extra.
+ * - After a handoff we do not know who queued behind us meanwhile: mark.
+ */
+export function headMarkNeeded(
+  acquiredBy: 'read' | 'handoff',
+  sortedChildren: readonly string[],
+  ourNodeName: string,
+): boolean {
+  if (acquiredBy === 'handoff') return true;
+  const ourIndex = indexOfOurNode(sortedChildren, ourNodeName);
+  return ourIndex === 0 && ourIndex + 1 < sortedChildren.length;
+}

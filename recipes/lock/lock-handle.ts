@@ -44,7 +44,7 @@ export interface OwnershipHandle extends AsyncDisposable {
 export interface HeldNode {
   /** Our node's path. */
   path: string;
-  /** Our node's Stat at creation (czxid is the fencing token, version the checked version). */
+  /** Our node's Stat at creation (czxid is the fencing token; its owner tells our session). */
   stat: Stat;
 }
 
@@ -79,7 +79,10 @@ export class LockHandle implements OwnershipHandle {
   }
 
   guard(transaction: Transaction): Transaction {
-    return transaction.check(this.node.path, this.node.stat.version);
+    // Any version (-1): a holder rewrites its node's data once (the head marker, not
+    // awaited), so the version at creation may be stale. The path alone names the hold: a
+    // protected name carries a random UUID, so no later node has it.
+    return transaction.check(this.node.path, -1);
   }
 
   async release(): Promise<void> {

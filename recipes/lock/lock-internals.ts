@@ -25,7 +25,14 @@ import {
   type ZooKitClient,
 } from '../../src/index';
 import { assert } from '../../src/util/assert';
-import { type LockDecision, OwnNodeMissingError } from './lock-decision';
+import {
+  headMarkNeeded,
+  isHeadMarked,
+  type LockDecision,
+  OwnNodeMissingError,
+  type WatchedNodeKnowledge,
+  watchedNodeChangeDecision,
+} from './lock-decision';
 import type { HeldNode } from './lock-handle';
 
 /** How a lock sorts its children and decides. */
@@ -37,10 +44,13 @@ export interface LockDriver {
   /** Acquired, or which node to watch; throws `OwnNodeMissingError` when ours is gone. */
   decide(sortedChildren: readonly string[], ourNodeName: string): LockDecision;
   /**
-   * True for one-holder locks (the mutex, the write lock): when the node we watch is the
-   * head of the sorted queue and it is deleted, we are the head. Nothing can sort before us
-   * later (sequence numbers only grow), so the lock is ours without reading the children
-   * again: the handoff costs the holder's delete and one notification, no more.
+   * True for one-holder locks (the mutex, the write lock): the head handoff. A waiter takes
+   * the lock on its watched predecessor's deletion without reading the children again when
+   * that predecessor was the head at some moment: at our last read, or as its head marker
+   * shows (a new holder rewrites its node's data once, so its data version becomes 1, when a
+   * waiter may have read the children before it was the head). Sequence numbers only grow,
+   * so nothing can sort before us later: the handoff costs the holder's delete and one
+   * notification, no more. See `watchedNodeChangeDecision` and `headMarkNeeded`.
    */
   readonly headHandoff?: boolean;
 }
@@ -49,6 +59,11 @@ export interface LockDriver {
 export const NODE_RECREATIONS_MAX = 3;
 /** Decision rounds within one `acquire`: each waits for a watch, so this only bounds a livelock. */
 export const DECISION_ROUNDS_MAX = 100_000;
+/**
+ * Re-armed watches on one predecessor, per decision round: its data changes once (the head
+ * marker); beyond a few changes (someone else writing it) we read the children instead.
+ */
+export const WATCH_REARMS_MAX = 4;
 
 /** Our node kept vanishing while we waited (sessions keep expiring). */
 export class LockAcquireError extends Error {
@@ -63,8 +78,19 @@ export interface LockInternalsOptions {
   driver: LockDriver;
   /** Data stored in our node (Curator stores the host address; default empty). */
   data?: NodeData;
+  /**
+   * One-holder locks only: write the head marker into our node when a waiter may need it
+   * (default true). See {@link LockDriver.headHandoff}.
+   */
+  headMarker?: boolean;
+  /** Instrumentation: called each time we leave a watch on a predecessor, with its Stat as read. */
+  onWatchSet?: (watchedPath: string, stat: Stat) => void;
   /** Instrumentation: called each time a watch we left on a predecessor fires. */
   onWatchFired?: (watchedPath: string, event: WatchEvent) => void;
+  /** Instrumentation: called when we took the lock on a predecessor's deletion without reading. */
+  onHandoffWithoutRead?: () => void;
+  /** Instrumentation: called when our head marker was written. */
+  onHeadMarked?: (path: string) => void;
 }
 
 /** A point in time on the monotonic clock, or none. */
@@ -131,7 +157,7 @@ export class LockInternals {
     deadline: Deadline,
     signal: AbortSignal | undefined,
   ): Promise<WaitOutcome> {
-    const ourName = node.path.slice(node.path.lastIndexOf('/') + 1);
+    const ourName = nameOf(node.path);
     for (let round = 0; round < DECISION_ROUNDS_MAX; round++) {
       throwIfAborted(signal);
       let decision: LockDecision;
@@ -143,42 +169,102 @@ export class LockInternals {
         if (error instanceof OwnNodeMissingError) return 'missing';
         throw error;
       }
-      if (decision.acquired) {
-        // Our node is listed, but it must also be this session's: a node of an expired
-        // session would be on its way out and cannot hold anything.
-        return node.stat.ephemeralOwner === this.options.client.sessionId ? 'acquired' : 'missing';
-      }
-      const watchingHead = this.options.driver.headHandoff === true && sorted[0] === decision.watch;
-      const reconnected = nextReconnect(this.options.client);
-      try {
-        const watched = await this.watchNode(`${this.options.basePath}/${decision.watch}`);
-        if (watched === undefined) continue; // the predecessor went away before we could watch it
-        // A reconnect wakes us too: if the session changed meanwhile, the watch may belong to
-        // the new session while our node died with the old one, and only a new look tells.
-        const woken = Promise.race([watched.fired, reconnected.promise.then(() => 'reconnected' as const)]);
-        const outcome = await waitFor(woken, deadline, signal);
-        if (outcome === 'timeout') return 'timeout';
-        if (watchingHead && outcome !== 'reconnected' && outcome.type === 'NodeDeleted') {
-          if (node.stat.ephemeralOwner === this.options.client.sessionId) return 'acquired';
-        }
-      } finally {
-        reconnected.dispose();
+      if (decision.acquired) return this.acquired(node, () => headMarkNeeded('read', sorted, ourName));
+      const exclusive = this.options.driver.headHandoff === true;
+      const knowledge: WatchedNodeKnowledge = {
+        wasHeadAtOurRead: exclusive && sorted[0] === decision.watch,
+        markedHead: false,
+      };
+      const outcome = await this.watchPredecessor(decision.watch, knowledge, deadline, signal);
+      if (outcome === 'timeout') return 'timeout';
+      if (outcome === 'acquire' && exclusive) {
+        this.options.onHandoffWithoutRead?.();
+        return this.acquired(node, () => headMarkNeeded('handoff', sorted, ourName));
       }
     }
     throw new LockAcquireError(`${this.options.basePath}: no decision after ${DECISION_ROUNDS_MAX} rounds`);
   }
 
   /**
-   * Leaves a one-shot watch on `path`: `fired` is the promise of its event (wrapped, since an
-   * async function would flatten a returned promise), or `undefined` if the node is gone.
+   * Our node is first. It must also be this session's: a node of an expired session would be
+   * on its way out and cannot hold anything. For a one-holder lock, writes the head marker
+   * when `markNeeded` says a waiter may need it (not awaited: it is off the handoff's path).
    */
-  private async watchNode(path: string): Promise<{ fired: Promise<WatchEvent> } | undefined> {
+  private acquired(node: HeldNode, markNeeded: () => boolean): WaitOutcome {
+    if (node.stat.ephemeralOwner !== this.options.client.sessionId) return 'missing';
+    const { driver, headMarker } = this.options;
+    if (driver.headHandoff === true && headMarker !== false && markNeeded()) this.markHead(node);
+    return 'acquired';
+  }
+
+  /**
+   * Rewrites our node's data unchanged, checked against its version at creation: the data
+   * version 1 tells our successor, which watches us with `getData`, that we were the head.
+   * A failure changes nothing (the successor then reads the children on our deletion).
+   */
+  private markHead(node: HeldNode): void {
+    const data = this.options.data ?? null;
+    this.options.client.setData(node.path, data, { version: node.stat.version }).then(
+      () => this.options.onHeadMarked?.(node.path),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Waits on the node `watchName` until it is deleted or the wait ends: 'acquire' when the
+   * node went and {@link watchedNodeChangeDecision} says we are the head, 'read' when the
+   * children must be read again. A data change re-arms the watch on the same node (its
+   * `getData` shows whether it carries the head marker), a bounded number of times.
+   */
+  private async watchPredecessor(
+    watchName: string,
+    knowledge: WatchedNodeKnowledge,
+    deadline: Deadline,
+    signal: AbortSignal | undefined,
+  ): Promise<'acquire' | 'read' | 'timeout'> {
+    const path = `${this.options.basePath}/${watchName}`;
+    for (let arming = 0; arming < WATCH_REARMS_MAX; arming++) {
+      const reconnected = nextReconnect(this.options.client);
+      try {
+        const watched = await this.watchNode(path);
+        if (watched === undefined) return 'read'; // gone before we could watch it
+        this.options.onWatchSet?.(path, watched.stat);
+        // Only one-holder locks use the marker (a reader's decision does not follow the head).
+        if (this.options.driver.headHandoff === true && isHeadMarked(watched.stat.version, watched.data))
+          knowledge.markedHead = true;
+        // A reconnect wakes us too: if the session changed meanwhile, the watch may belong to
+        // the new session while our node died with the old one, and only a new look tells.
+        const woken = Promise.race([watched.fired, reconnected.promise.then(() => 'reconnected' as const)]);
+        const outcome = await waitFor(woken, deadline, signal);
+        if (outcome === 'timeout') return 'timeout';
+        const event =
+          outcome === 'reconnected' || (outcome.type !== 'NodeDeleted' && outcome.type !== 'NodeDataChanged')
+            ? 'other'
+            : outcome.type;
+        const next = watchedNodeChangeDecision(event, knowledge);
+        if (next !== 'rearm') return next;
+      } finally {
+        reconnected.dispose();
+      }
+    }
+    return 'read';
+  }
+
+  /**
+   * Leaves a one-shot watch on `path`: `fired` is the promise of its event (wrapped, since an
+   * async function would flatten a returned promise) with the node's data and Stat as read,
+   * or `undefined` if the node is gone.
+   */
+  private async watchNode(
+    path: string,
+  ): Promise<{ fired: Promise<WatchEvent>; stat: Stat; data: Buffer } | undefined> {
     let fire: (event: WatchEvent) => void = () => {};
     const fired = new Promise<WatchEvent>((resolve) => {
       fire = resolve;
     });
+    let read: { data: Buffer; stat: Stat };
     try {
-      await this.options.client.getData(path, {
+      read = await this.options.client.getData(path, {
         watch: (event: WatchEvent) => {
           this.options.onWatchFired?.(path, event);
           fire(event);
@@ -188,7 +274,7 @@ export class LockInternals {
       if (error instanceof NoNodeError) return undefined;
       throw error;
     }
-    return { fired };
+    return { fired, stat: read.stat, data: read.data };
   }
 }
 

@@ -13,7 +13,7 @@
  * again. An `acquire()` in progress survives SUSPENDED; if the session is lost while it
  * waits, it creates a new node (bounded) or rejects.
  */
-import { type NodeData, NoNodeError, type WatchEvent, type ZooKitClient } from '../../src/index';
+import { type NodeData, NoNodeError, type Stat, type WatchEvent, type ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
@@ -32,8 +32,21 @@ export interface LockOptions {
   policy?: ConnectionStateErrorPolicy;
   /** Data stored in our lock node (default empty). */
   data?: NodeData;
+  /**
+   * Write the head marker (default true): a new holder that a waiter may have queued behind
+   * before it was the head rewrites its node's data unchanged (one extra write per contended
+   * acquisition, not awaited), so that waiter takes the lock on its release without reading
+   * the children. Off: such a waiter reads the children once per handoff.
+   */
+  headMarker?: boolean;
+  /** Instrumentation: called each time this lock leaves a watch on a predecessor, with its Stat as read. */
+  onWatchSet?: (watchedPath: string, stat: Stat) => void;
   /** Instrumentation: called each time a watch this lock left on a predecessor fires. */
   onWatchFired?: (watchedPath: string, event: WatchEvent) => void;
+  /** Instrumentation: called when this lock took a handoff without reading the children. */
+  onHandoffWithoutRead?: () => void;
+  /** Instrumentation: called when this lock's head marker was written. */
+  onHeadMarked?: (path: string) => void;
 }
 
 interface Hold {
@@ -73,7 +86,13 @@ export class ReentrantLock implements InterProcessLock {
       basePath: path,
       driver,
       ...(options.data === undefined ? {} : { data: options.data }),
+      ...(options.headMarker === undefined ? {} : { headMarker: options.headMarker }),
+      ...(options.onWatchSet === undefined ? {} : { onWatchSet: options.onWatchSet }),
       ...(options.onWatchFired === undefined ? {} : { onWatchFired: options.onWatchFired }),
+      ...(options.onHandoffWithoutRead === undefined
+        ? {}
+        : { onHandoffWithoutRead: options.onHandoffWithoutRead }),
+      ...(options.onHeadMarked === undefined ? {} : { onHeadMarked: options.onHeadMarked }),
     });
   }
 

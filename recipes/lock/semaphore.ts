@@ -64,6 +64,7 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
       client,
       basePath: `${path}/${LockNames.locksFolder}`,
       driver: mutexDriver,
+      ...(options.headMarker === undefined ? {} : { headMarker: options.headMarker }),
       ...(options.onWatchFired === undefined ? {} : { onWatchFired: options.onWatchFired }),
     });
   }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CURATOR_REVOKE_MESSAGE,
+  headMarkNeeded,
+  isHeadMarked,
+  OwnNodeMissingError,
+  watchedNodeChangeDecision,
+} from '../../../../recipes/lock/lock-decision';
+
+const node = (sequence: number): string =>
+  `_c_aaaaaaaa-0000-0000-0000-00000000000${sequence % 10}-lock-${String(sequence).padStart(10, '0')}`;
+
+describe('recipes: lock decisions: the head marker', () => {
+  it('is a data version of at least 1, except Curator’s revocation message', () => {
+    expect(isHeadMarked(0, Buffer.alloc(0))).toBe(false);
+    expect(isHeadMarked(0, Buffer.from('10.0.0.1'))).toBe(false);
+    expect(isHeadMarked(1, Buffer.alloc(0))).toBe(true);
+    expect(isHeadMarked(1, Buffer.from('participant-7'))).toBe(true);
+    expect(isHeadMarked(3, null)).toBe(true);
+    expect(isHeadMarked(1, Buffer.from(CURATOR_REVOKE_MESSAGE))).toBe(false);
+    expect(isHeadMarked(2, Buffer.from(CURATOR_REVOKE_MESSAGE))).toBe(false);
+  });
+
+  it('is written after a read only when a waiter is listed after us', () => {
+    const alone = [node(4)];
+    expect(headMarkNeeded('read', alone, node(4))).toBe(false);
+    const queued = [node(4), node(5), node(9)];
+    expect(headMarkNeeded('read', queued, node(4))).toBe(true);
+    // Not the head (a semaphore slot or a reader): never marks.
+    expect(headMarkNeeded('read', queued, node(5))).toBe(false);
+    expect(() => headMarkNeeded('read', queued, node(6))).toThrow(OwnNodeMissingError);
+  });
+
+  it('is always written after a handoff without a read (who queued meanwhile is unknown)', () => {
+    expect(headMarkNeeded('handoff', [node(1), node(2)], node(2))).toBe(true);
+    expect(headMarkNeeded('handoff', [], node(2))).toBe(true);
+  });
+});
+
+describe('recipes: lock decisions: a waiter’s watched node changes', () => {
+  const neither = { wasHeadAtOurRead: false, markedHead: false };
+  const headAtRead = { wasHeadAtOurRead: true, markedHead: false };
+  const marked = { wasHeadAtOurRead: false, markedHead: true };
+
+  it('acquires without a read on the deletion of a node known to have been the head', () => {
+    expect(watchedNodeChangeDecision('NodeDeleted', headAtRead)).toBe('acquire');
+    expect(watchedNodeChangeDecision('NodeDeleted', marked)).toBe('acquire');
+    expect(watchedNodeChangeDecision('NodeDeleted', { wasHeadAtOurRead: true, markedHead: true })).toBe(
+      'acquire',
+    );
+  });
+
+  it('reads the children on the deletion of a node not known to have been the head (it may have given up)', () => {
+    expect(watchedNodeChangeDecision('NodeDeleted', neither)).toBe('read');
+  });
+
+  it('re-arms on a data change: the queue did not move', () => {
+    expect(watchedNodeChangeDecision('NodeDataChanged', neither)).toBe('rearm');
+    expect(watchedNodeChangeDecision('NodeDataChanged', marked)).toBe('rearm');
+  });
+
+  it('reads the children on anything else (watch removed, reconnected), whatever it knew', () => {
+    expect(watchedNodeChangeDecision('other', headAtRead)).toBe('read');
+    expect(watchedNodeChangeDecision('other', marked)).toBe('read');
+  });
+});
