@@ -31,6 +31,12 @@ export const ClientGoals = {
 export interface ClientBenchSettings {
   warmupMs: number;
   measureMs: number;
+  /**
+   * Before the first cell, each driver process runs every cell's shape for this long,
+   * unmeasured, so the JIT has compiled all the code the grid will time; default
+   * 2 × `warmupMs` (8 shapes: 11.2 s per driver at the default 700 ms).
+   */
+  driverWarmupShapeMs?: number;
 }
 
 interface Cell {
@@ -85,6 +91,44 @@ function cellLine(cell: ClientCellResult): string {
   return `  ${cell.server.padEnd(6)} ${cell.op} ${cell.connections}c×${cell.outstanding}: ${parts.join('  ')}`;
 }
 
+/** The grid's cells in the order they are measured. */
+function gridCells(): Cell[] {
+  const cells: Cell[] = [];
+  for (const op of OPERATIONS) {
+    for (const connections of CONNECTION_COUNTS) {
+      for (const outstanding of OUTSTANDING_COUNTS) cells.push({ op, connections, outstanding });
+    }
+  }
+  return cells;
+}
+
+/**
+ * Warms every driver process up before any cell is measured: each runs every cell's shape
+ * (getData and setData, 1 and 256 outstanding, 1 and 8 connections) unmeasured against
+ * `server`. Without it the first cells of an operation timed V8 compiling that operation's
+ * code (a 6 s warm-up took zookit's setData 1c×1 from 200 to 71 µs/op), not the client's
+ * steady cost, and hit each driver differently. The processes live for the whole grid, so
+ * once is enough.
+ */
+async function warmUpDrivers(
+  workers: ReadonlyMap<Driver, LoadWorker>,
+  server: BenchServer,
+  settings: ClientBenchSettings,
+  log: (line: string) => void,
+): Promise<void> {
+  const shapeMs = settings.driverWarmupShapeMs ?? 2 * settings.warmupMs;
+  const cells = gridCells();
+  log(`driver warm-up: ${cells.length} shapes × ${shapeMs} ms per driver against ${server.name}'s server`);
+  const timing = { warmupMs: shapeMs, measureMs: 1 };
+  for (const [driver, worker] of workers) {
+    for (const cell of cells) {
+      const outcome = await measure(worker, server, driver, cell, timing, 'warm');
+      const shape = `${cell.op} ${cell.connections}c×${cell.outstanding}`;
+      if (typeof outcome === 'string') log(`  warm-up ${driver} ${shape} FAILED ${outcome}`);
+    }
+  }
+}
+
 /** Runs every cell on every server; the driver workers live for the whole suite. */
 export async function runClientGrid(
   servers: readonly BenchServer[],
@@ -96,30 +140,19 @@ export async function runClientGrid(
     await prepareBenchTree(server.port, Math.max(...CONNECTION_COUNTS), VALUE_BYTES);
   const workers = new Map(DRIVERS.map((driver) => [driver, LoadWorker.start()] as const));
   tracked.push(...workers.values());
+  const first = servers[0];
+  if (first !== undefined) await warmUpDrivers(workers, first, settings, log);
   const results: ClientCellResult[] = [];
   let cellNumber = 0;
-  for (const op of OPERATIONS) {
-    for (const connections of CONNECTION_COUNTS) {
-      for (const outstanding of OUTSTANDING_COUNTS) {
-        cellNumber += 1;
-        for (const server of servers) {
-          const cell: ClientCellResult = {
-            op,
-            connections,
-            outstanding,
-            server: server.name,
-            byDriver: new Map(),
-          };
-          for (const [driver, worker] of workers) {
-            cell.byDriver.set(
-              driver,
-              await measure(worker, server, driver, cell, settings, `c${cellNumber}`),
-            );
-          }
-          results.push(cell);
-          log(cellLine(cell));
-        }
+  for (const shape of gridCells()) {
+    cellNumber += 1;
+    for (const server of servers) {
+      const cell: ClientCellResult = { ...shape, server: server.name, byDriver: new Map() };
+      for (const [driver, worker] of workers) {
+        cell.byDriver.set(driver, await measure(worker, server, driver, cell, settings, `c${cellNumber}`));
       }
+      results.push(cell);
+      log(cellLine(cell));
     }
   }
   return results;
