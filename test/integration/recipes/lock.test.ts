@@ -99,16 +99,23 @@ for (const backend of recipeBackends) {
       await second.release();
     });
 
-    it('a release wakes exactly one waiter (one predecessor watch fires per release)', async () => {
+    it('a release wakes exactly one waiter (one NodeDeleted per release; the head marker adds one NodeDataChanged per contended acquisition, to the successor only)', async () => {
       const waiterCount = 5;
       const path = namespace('mutex-herd');
       const holderClient = await startClient(suite.server, clients);
       const holder = await acquired(new InterProcessMutex(holderClient, path));
-      const fired: string[] = [];
+      const deleted: string[] = [];
+      const dataChanged: string[] = [];
       const handles: Promise<Awaited<ReturnType<InterProcessMutex['acquire']>>>[] = [];
       for (let index = 0; index < waiterCount; index++) {
         const client = await startClient(suite.server, clients);
-        const mutex = new InterProcessMutex(client, path, { onWatchFired: (watched) => fired.push(watched) });
+        const mutex = new InterProcessMutex(client, path, {
+          onWatchFired: (watched, event) => {
+            if (event.type === 'NodeDeleted') deleted.push(watched);
+            else if (event.type === 'NodeDataChanged') dataChanged.push(watched);
+            else throw new Error(`unexpected ${event.type} on ${watched}`);
+          },
+        });
         handles.push(mutex.acquire({ timeoutMs: 20_000 }));
         await eventually(
           async () => (await holderClient.getChildren(path)).length === index + 2,
@@ -117,16 +124,23 @@ for (const backend of recipeBackends) {
         );
       }
       let previous = holder;
+      const marked: string[] = [];
       for (let release = 1; release <= waiterCount; release++) {
         await previous.release();
         const next = await handles[release - 1];
         expect(next).not.toBe(false);
         if (next === false || next === undefined) return;
+        // A holder that took the lock on a handoff marks its node; a successor is queued for
+        // all but the last, and exactly that successor hears it.
+        if (release < waiterCount) marked.push(next.path);
         await new Promise((resolve) => setTimeout(resolve, 100)); // let any stray watch fire
-        expect(fired).toHaveLength(release);
-        expect(fired[release - 1]).toBe(previous.path);
+        expect(deleted).toHaveLength(release);
+        expect(deleted[release - 1]).toBe(previous.path);
+        expect(dataChanged).toEqual(marked);
         previous = next;
       }
+      // The holder that acquired alone (no waiter listed) never marked its node.
+      expect(dataChanged).not.toContain(holder.path);
       await previous.release();
     });
 
