@@ -358,9 +358,11 @@ export class QuorumPipeline implements TxnPipeline {
   }
 
   private async processReady(ready: Ready): Promise<void> {
+    // A leader's PROPOSALs leave before its own fsync (ready.ts, 1b): followers log in parallel.
+    if (ready.messagesBeforePersist) for (const message of ready.messages) this.transport.send(message);
     await this.persist(ready);
     if (this.stopped) return; // killed while persisting: a crash sends and applies nothing more
-    for (const message of ready.messages) this.transport.send(message);
+    if (!ready.messagesBeforePersist) for (const message of ready.messages) this.transport.send(message);
     for (const entry of ready.committed) this.apply(entry);
     this.settleSyncs(ready);
     const now = Date.now();

@@ -292,6 +292,12 @@ export class Peer implements PeerCore {
       entries: writes.entries,
       hardState: this.hardDirty ? this.hard : undefined,
       messages: this.outbox,
+      // Not with epochs: LEADERINFO promises a durable acceptedEpoch (learners never do).
+      messagesBeforePersist:
+        this.leaderState !== undefined &&
+        !this.hardDirty &&
+        writes.snapshot === undefined &&
+        writes.truncateAfter === undefined,
       committed,
       syncs: this.syncsReleased,
       failedSyncs: this.syncsFailed,

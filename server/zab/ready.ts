@@ -12,7 +12,9 @@
  *         new history (a SNAP sync): persist it so that a crash leaves either the old state
  *         or all of the new one (write it aside, then switch with one rename);
  *      b. send `messages` (each to `message.to`; a lost message is allowed, a message sent
- *         before step a finished is not: an ACK promises durability, ZOOKEEPER-4646);
+ *         before step a finished is not: an ACK promises durability, ZOOKEEPER-4646) —
+ *         unless `messagesBeforePersist` is true: then they may leave before or while step a
+ *         runs (a leader's PROPOSALs go to the followers while it fsyncs its own copy);
  *      c. apply `committed` to the database, in order (only committed txns are ever
  *         applied, so a truncated txn was never visible); then answer the client syncs in
  *         `syncs` (everything committed before each sync reached the leader is applied now)
@@ -64,8 +66,16 @@ export interface Ready {
   readonly entries: readonly LogEntry[];
   /** 1a. Then write these epochs. */
   readonly hardState: HardState | undefined;
-  /** 1b. Messages to send once everything above is durable. */
+  /** 1b. Messages to send once everything above is durable (see `messagesBeforePersist`). */
   readonly messages: readonly ZabMessage[];
+  /**
+   * 1b. True if `messages` may be sent before (in parallel with) persisting this Ready: a
+   * leader's Ready without epochs to write. Its PROPOSALs then reach followers while it
+   * fsyncs (Apache's leader and raft thesis §10.2.1 do the same); this is safe because the
+   * leader counts its own copy towards a quorum only at `advance`, after its fsync, and every
+   * COMMIT or SYNC answer in it covers txns that were durable here already.
+   */
+  readonly messagesBeforePersist: boolean;
   /** 1c. Committed txns to apply, in zxid order. */
   readonly committed: readonly LogEntry[];
   /** 1c. After applying: ids (from `Peer.sync`) of client syncs that may now be answered. */
