@@ -181,7 +181,7 @@ function recipesTable(figures: readonly RecipeFigures[]): string {
       p50p99(entry.handoff2.handoff),
       p50p99(entry.handoff10.handoff),
       `${formatRatio(ratio)} ${verdict(ratio <= 1)}`,
-      `${p50(entry.handoff10.deleteRoundTrip)} / ${p50(entry.handoff10.notification)} / ${p50(entry.handoff10.decision)}`,
+      `${p50(entry.handoff10.deleteRoundTrip)} / ${p50(entry.handoff10.notification)} / ${p50(entry.handoff10.decision)} (${entry.handoff10.withoutRead} of ${entry.handoff10.count} without a read)`,
       p50p99(entry.failover),
       p50p99(entry.propagation),
     ];
@@ -192,7 +192,7 @@ function recipesTable(figures: readonly RecipeFigures[]): string {
     'lock handoff, 2 processes p50 / p99',
     'lock handoff, 10 processes p50 / p99',
     'handoff(10) p50 ÷ (write + read RTT) (≤ 1)',
-    'handoff(10) parts p50: holder delete RTT / release → waiter event / event → acquired',
+    'handoff(10) parts p50: holder delete RTT / release → waiter event / event → acquired (handoffs without a read)',
     'leader failover p50 / p99',
     'write → all 50 caches p50 / p99',
   ];

@@ -8,7 +8,15 @@ import { contend, type HoldRecord, WARM_UP_HOLDS } from './recipes-contention';
 
 /** Messages from the parent. */
 export type ContenderCommand =
-  | { type: 'prepare'; port: number; path: string; holds: number; holdMs: number; sessionTimeoutMs: number }
+  | {
+      type: 'prepare';
+      port: number;
+      path: string;
+      holds: number;
+      holdMs: number;
+      headMarker: boolean;
+      sessionTimeoutMs: number;
+    }
   | { type: 'go' }
   | { type: 'exit' };
 /** Messages to the parent. */
@@ -25,7 +33,9 @@ function failed(error: unknown): void {
   reply({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 }
 
-let prepared: { client: ZooKitClient; path: string; holds: number; holdMs: number } | undefined;
+let prepared:
+  | { client: ZooKitClient; path: string; holds: number; holdMs: number; headMarker: boolean }
+  | undefined;
 
 async function prepare(command: Extract<ContenderCommand, { type: 'prepare' }>): Promise<void> {
   const client = ZooKit.newClient(`127.0.0.1:${command.port}`, {
@@ -33,7 +43,8 @@ async function prepare(command: Extract<ContenderCommand, { type: 'prepare' }>):
     connectionTimeoutMs: 15_000,
   });
   await client.start();
-  prepared = { client, path: command.path, holds: command.holds, holdMs: command.holdMs };
+  const { path, holds, holdMs, headMarker } = command;
+  prepared = { client, path, holds, holdMs, headMarker };
   reply({ type: 'ready' });
 }
 
@@ -42,7 +53,7 @@ async function go(): Promise<void> {
   prepared = undefined;
   if (job === undefined) throw new Error('go before prepare');
   try {
-    const records = await contend(job.client, job.path, job.holds, WARM_UP_HOLDS, job.holdMs);
+    const records = await contend(job.client, job.path, job.holds, WARM_UP_HOLDS, job.holdMs, job.headMarker);
     reply({ type: 'result', records });
   } finally {
     await job.client.close();

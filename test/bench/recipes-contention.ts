@@ -43,6 +43,8 @@ export interface HoldRecord {
   releasedUs: number;
   /** A warm-up hold (before the code paths were compiled): not measured. */
   warmUp: boolean;
+  /** The lock was taken on the predecessor's deletion without reading the children. */
+  withoutRead: boolean;
 }
 
 /** Microseconds on CLOCK_MONOTONIC: comparable across processes of this machine. */
@@ -63,16 +65,23 @@ export async function contend(
   holds: number,
   warmUpHolds: number,
   holdMs: number,
+  headMarker = true,
 ): Promise<HoldRecord[]> {
   let watchFiredUs: number | undefined;
+  let withoutRead = false;
   const mutex = new InterProcessMutex(client, path, {
+    headMarker,
     onWatchFired: () => {
       watchFiredUs = monotonicUs();
+    },
+    onHandoffWithoutRead: () => {
+      withoutRead = true;
     },
   });
   const records: HoldRecord[] = [];
   for (let hold = 0; hold < warmUpHolds + holds; hold++) {
     watchFiredUs = undefined;
+    withoutRead = false;
     const acquireCalledUs = monotonicUs();
     const handle = await mutex.acquire({ timeoutMs: ACQUIRE_TIMEOUT_MS });
     if (handle === false) throw new Error(`lock not acquired within ${ACQUIRE_TIMEOUT_MS} ms`);
@@ -90,6 +99,7 @@ export async function contend(
       releaseCalledUs,
       releasedUs,
       warmUp: hold < warmUpHolds,
+      withoutRead,
     });
   }
   return records;
@@ -118,6 +128,8 @@ export interface HandoffFigures {
    * the children already put it first: the release came between its create and that look).
    */
   withoutWatch: number;
+  /** Handoffs where the next holder took the lock on the deletion without reading the children. */
+  withoutRead: number;
   /** Holds whose acquire started after the previous holder's release: no handoff, not measured. */
   notQueued: number;
 }
@@ -144,6 +156,7 @@ export function analyseHandoffs(perContender: readonly (readonly HoldRecord[])[]
     decision: new LatencyHistogram(),
     beyondDeleteUs: [],
     withoutWatch: 0,
+    withoutRead: 0,
     notQueued: 0,
   };
   for (let index = 0; index + 1 < holds.length; index++) {
@@ -158,6 +171,7 @@ export function analyseHandoffs(perContender: readonly (readonly HoldRecord[])[]
       continue;
     }
     figures.count += 1;
+    if (next.withoutRead) figures.withoutRead += 1;
     figures.handoff.record(next.acquiredUs - holder.releaseCalledUs);
     figures.deleteRoundTrip.record(holder.releasedUs - holder.releaseCalledUs);
     figures.beyondDeleteUs.push(next.acquiredUs - holder.releasedUs);
@@ -217,6 +231,8 @@ export interface Contention {
   contenders: number;
   handoffs: number;
   holdMs: number;
+  /** The mutex's head marker (default on). */
+  headMarker?: boolean;
 }
 
 /** Where the contenders run: as separate processes (like services), or all in this one. */
@@ -233,13 +249,14 @@ export async function measureHandoffs(
   placement: ContenderPlacement,
 ): Promise<HandoffFigures> {
   const { contenders, handoffs } = contention;
+  const headMarker = contention.headMarker ?? true;
   assert(contenders >= 2, 'a handoff needs two contenders');
   // The queue thins out during the last round: one spare round.
   const holds = Math.ceil(handoffs / contenders) + 1;
   const perContender =
     placement === 'processes'
-      ? await contendInProcesses(port, path, contenders, holds, contention.holdMs)
-      : await contendInThisProcess(port, path, contenders, holds, contention.holdMs);
+      ? await contendInProcesses(port, path, contenders, holds, contention.holdMs, headMarker)
+      : await contendInThisProcess(port, path, contenders, holds, contention.holdMs, headMarker);
   const measured = analyseHandoffs(perContender);
   assert(measured.count > 0, 'some handoffs were measured');
   return measured;
@@ -251,13 +268,16 @@ async function contendInThisProcess(
   contenders: number,
   holds: number,
   holdMs: number,
+  headMarker: boolean,
 ): Promise<HoldRecord[][]> {
   const clients = Array.from({ length: contenders }, () =>
     ZooKit.newClient(`127.0.0.1:${port}`, { sessionTimeoutMs: SESSION_TIMEOUT_MS }),
   );
   try {
     await Promise.all(clients.map((client) => client.start()));
-    return await Promise.all(clients.map((client) => contend(client, path, holds, WARM_UP_HOLDS, holdMs)));
+    return await Promise.all(
+      clients.map((client) => contend(client, path, holds, WARM_UP_HOLDS, holdMs, headMarker)),
+    );
   } finally {
     await Promise.allSettled(clients.map((client) => client.close()));
   }
@@ -269,6 +289,7 @@ async function contendInProcesses(
   contenders: number,
   holds: number,
   holdMs: number,
+  headMarker: boolean,
 ): Promise<HoldRecord[][]> {
   const children = Array.from({ length: contenders }, () => {
     const child = fork(CONTENDER_PATH, [], {
@@ -287,6 +308,7 @@ async function contendInProcesses(
       path,
       holds,
       holdMs,
+      headMarker,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
     };
     await Promise.all(children.map((child) => request(child, prepare, 'ready', PREPARE_TIMEOUT_MS)));

@@ -2,11 +2,12 @@
  * The lock handoff alone, with its breakdown, for working on it:
  *
  *   tsx test/bench/recipes-handoff.ts [--handoffs N] [--repeat N] [--contenders N] [--hold-ms N]
- *                                     [--one-process]
+ *                                     [--one-process] [--marker on|off|both]
  *
  * Starts zookit's server and Apache ZooKeeper, then per server and repetition measures the
  * write and read round trips and the handoff among the contenders (separate processes, or
- * all in this one with `--one-process`), and prints one table row per run. Every process
+ * all in this one with `--one-process`), and prints one table row per run. `--marker both`
+ * runs each repetition with the mutex's head marker on and off, back to back (default on). Every process
  * it starts is stopped by PID at the end, on error and on SIGINT.
  */
 import type { LatencyHistogram } from './histogram';
@@ -37,7 +38,7 @@ function handoffRow(
     p50(figures.notification),
     p50(figures.decision),
     formatSignedLatency(median(figures.beyondDeleteUs)),
-    `${figures.count} (${figures.withoutWatch} without a watch; ${figures.notQueued} unqueued left out)`,
+    `${figures.count} (${figures.withoutRead} without a read; ${figures.withoutWatch} without a watch; ${figures.notQueued} unqueued left out)`,
   ];
 }
 
@@ -74,6 +75,11 @@ async function main(): Promise<void> {
   const contenders = flag(args, '--contenders', 10);
   const holdMs = flag(args, '--hold-ms', 0, 0);
   const placement: ContenderPlacement = args.includes('--one-process') ? 'oneProcess' : 'processes';
+  const markerIndex = args.indexOf('--marker');
+  const marker = markerIndex < 0 ? 'on' : args[markerIndex + 1];
+  if (marker !== 'on' && marker !== 'off' && marker !== 'both')
+    throw new Error('--marker expects on|off|both');
+  const markerSettings = marker === 'both' ? [true, false] : [marker === 'on'];
   const servers: BenchServer[] = [];
   installCleanup(async () => {
     await Promise.allSettled(servers.map((server) => server.stop()));
@@ -84,17 +90,20 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     for (let run = 0; run < repeat; run++) {
       for (const server of servers) {
-        const root = `/zkbench-handoff-${Date.now()}-${run}`;
-        const trips = await roundTripsUs(server.port, `${root}/rtt`, 200);
-        const figures = await measureHandoffs(
-          server.port,
-          `${root}/lock`,
-          { contenders, handoffs, holdMs },
-          placement,
-        );
-        const row = handoffRow(`${server.name} #${run + 1}`, trips, figures);
-        process.stderr.write(`${row.join(' | ')}\n`);
-        rows.push(row);
+        for (const headMarker of markerSettings) {
+          const root = `/zkbench-handoff-${Date.now()}-${run}`;
+          const trips = await roundTripsUs(server.port, `${root}/rtt`, 200);
+          const figures = await measureHandoffs(
+            server.port,
+            `${root}/lock`,
+            { contenders, handoffs, holdMs, headMarker },
+            placement,
+          );
+          const label = `${server.name} #${run + 1} marker ${headMarker ? 'on' : 'off'}`;
+          const row = handoffRow(label, trips, figures);
+          process.stderr.write(`${row.join(' | ')}\n`);
+          rows.push(row);
+        }
       }
     }
     console.log(
