@@ -103,29 +103,25 @@ function gridCells(): Cell[] {
 }
 
 /**
- * Warms every driver process up before any cell is measured: each runs every cell's shape
- * (getData and setData, 1 and 256 outstanding, 1 and 8 connections) unmeasured against
- * `server`. Without it the first cells of an operation timed V8 compiling that operation's
- * code (a 6 s warm-up took zookit's setData 1c×1 from 200 to 71 µs/op), not the client's
- * steady cost, and hit each driver differently. The processes live for the whole grid, so
- * once is enough.
+ * Warms a driver process up before it measures any cell: it runs every cell's shape (getData
+ * and setData, 1 and 256 outstanding, 1 and 8 connections) unmeasured against `server`.
+ * Without it the first cells of an operation timed V8 compiling that operation's code (a 6 s
+ * warm-up took zookit's setData 1c×1 from 200 to 71 µs/op), not the client's steady cost,
+ * and hit each driver differently. The processes live for the whole grid, so once is enough
+ * (again only for a process replaced after a failed cell).
  */
-async function warmUpDrivers(
-  workers: ReadonlyMap<Driver, LoadWorker>,
+async function warmUpDriver(
+  worker: LoadWorker,
+  driver: Driver,
   server: BenchServer,
   settings: ClientBenchSettings,
   log: (line: string) => void,
 ): Promise<void> {
-  const shapeMs = settings.driverWarmupShapeMs ?? 2 * settings.warmupMs;
-  const cells = gridCells();
-  log(`driver warm-up: ${cells.length} shapes × ${shapeMs} ms per driver against ${server.name}'s server`);
-  const timing = { warmupMs: shapeMs, measureMs: 1 };
-  for (const [driver, worker] of workers) {
-    for (const cell of cells) {
-      const outcome = await measure(worker, server, driver, cell, timing, 'warm');
-      const shape = `${cell.op} ${cell.connections}c×${cell.outstanding}`;
-      if (typeof outcome === 'string') log(`  warm-up ${driver} ${shape} FAILED ${outcome}`);
-    }
+  const timing = { warmupMs: settings.driverWarmupShapeMs ?? 2 * settings.warmupMs, measureMs: 1 };
+  for (const cell of gridCells()) {
+    const outcome = await measure(worker, server, driver, cell, timing, 'warm');
+    const shape = `${cell.op} ${cell.connections}c×${cell.outstanding}`;
+    if (typeof outcome === 'string') log(`  warm-up ${driver} ${shape} FAILED ${outcome}`);
   }
 }
 
@@ -141,7 +137,12 @@ export async function runClientGrid(
   const workers = new Map(DRIVERS.map((driver) => [driver, LoadWorker.start()] as const));
   tracked.push(...workers.values());
   const first = servers[0];
-  if (first !== undefined) await warmUpDrivers(workers, first, settings, log);
+  if (first === undefined) return [];
+  const shapeMs = settings.driverWarmupShapeMs ?? 2 * settings.warmupMs;
+  log(
+    `driver warm-up: ${gridCells().length} shapes × ${shapeMs} ms per driver against ${first.name}'s server`,
+  );
+  for (const [driver, worker] of workers) await warmUpDriver(worker, driver, first, settings, log);
   const results: ClientCellResult[] = [];
   let cellNumber = 0;
   for (const shape of gridCells()) {
@@ -149,7 +150,10 @@ export async function runClientGrid(
     for (const server of servers) {
       const cell: ClientCellResult = { ...shape, server: server.name, byDriver: new Map() };
       for (const [driver, worker] of workers) {
-        cell.byDriver.set(driver, await measure(worker, server, driver, cell, settings, `c${cellNumber}`));
+        const outcome = await measure(worker, server, driver, cell, settings, `c${cellNumber}`);
+        cell.byDriver.set(driver, outcome);
+        // A failed cell replaced the process: warm the new one before its next cell.
+        if (typeof outcome === 'string') await warmUpDriver(worker, driver, first, settings, log);
       }
       results.push(cell);
       log(cellLine(cell));
