@@ -239,6 +239,23 @@ export interface ConnectionOptions {
   flushBytesThreshold?: number;
   /** See `clientLimits.flushDeferAwaitingMin`. */
   flushDeferAwaitingMin?: number;
+  /**
+   * The xid counter this connection continues (shared by a session's connections, as
+   * Apache's client keeps counting across reconnects): a server that matches replies by
+   * (session, xid), like a follower after the session moved to it, never sees a reused
+   * xid from one session. Default: a counter of this connection only.
+   */
+  xids?: XidCounter;
+}
+
+/** The last xid a session's connections used; see {@link ConnectionOptions.xids}. */
+export interface XidCounter {
+  last: number;
+}
+
+/** A fresh counter: the first xid it gives is 1. */
+export function newXidCounter(): XidCounter {
+  return { last: XID_MAX };
 }
 
 /** One TCP connection speaking the client side of the protocol. */
@@ -255,7 +272,7 @@ export class Connection {
   private unflushedRequests = 0;
   /** An end-of-turn write was held back until the replies awaited drop below the minimum. */
   private flushDeferred = false;
-  private xid = XID_MAX;
+  private readonly xids: XidCounter;
   /** Halves of the zxid of the last reply (0 until one arrives: zxid 0 is never reported). */
   private lastReplyZxidHigh = 0;
   private lastReplyZxidLow = 0;
@@ -270,6 +287,7 @@ export class Connection {
 
   constructor(options: ConnectionOptions) {
     this.listener = options.listener;
+    this.xids = options.xids ?? newXidCounter();
     this.flushBytesThreshold = options.flushBytesThreshold ?? clientLimits.flushBytesThreshold;
     this.flushDeferAwaitingMin = options.flushDeferAwaitingMin ?? clientLimits.flushDeferAwaitingMin;
     this.decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax ?? Limits.packetBytesMax });
@@ -322,8 +340,9 @@ export class Connection {
       request.fail(request.connectionLoss('connection closed'));
       return;
     }
-    this.xid = nextXid(this.xid);
-    request.xid = this.xid;
+    const xid = nextXid(this.xids.last);
+    this.xids.last = xid;
+    request.xid = xid;
     const writer = this.writer;
     writer.beginFrame();
     writer.int(request.xid).int(request.type); // RequestHeader, inline: no header object per request

@@ -38,7 +38,7 @@ import { type Clock, systemClock, type TimerHandle } from '../util/clock';
 import { Deferred } from '../util/deferred';
 import { type Random, systemRandom } from '../util/random';
 import { type HostAddress, HostProvider } from './connect-string';
-import { ClientRequest, Connection, RequestQueue } from './connection';
+import { ClientRequest, Connection, newXidCounter, RequestQueue } from './connection';
 import { type ConnectionState, ConnectionStateTracker } from './connection-state';
 import { Heartbeat } from './heartbeat';
 import { ReadWriteSearch } from './read-write-search';
@@ -91,6 +91,8 @@ export class Session {
   private password: Buffer = ZERO_PASSWORD;
   private negotiatedTimeoutMs = 0;
   private lastZxidSeen = 0n;
+  /** Xids continue across this client's connections (Apache's client does the same). */
+  private readonly xids = newXidCounter();
   private primed = false;
   private loop: Promise<void> | undefined;
   private sweepTimer: TimerHandle | undefined;
@@ -353,6 +355,7 @@ export class Session {
         host: host.host,
         port: host.port,
         frameBytesMax: this.options.frameBytesMax,
+        xids: this.xids,
         connectRequest: {
           protocolVersion: 0,
           lastZxidSeen: this.lastZxidSeen,

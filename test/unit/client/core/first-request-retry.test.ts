@@ -87,6 +87,19 @@ describe('client: a plain operation retried from its first request', () => {
     expect(client.sessionId).toBe(SESSION);
   });
 
+  it('xids keep counting on the next connection (a server matching by session and xid never sees one twice)', async () => {
+    const first = current;
+    const reading = client.getData('/a');
+    const lost = await first.nextRequest();
+    first.close();
+    const second = await accept();
+    const again = await second.nextRequest();
+    expect(again.type).toBe(OpCode.getData);
+    expect(again.xid).toBe(lost.xid + 1);
+    second.reply(again, NO_NODE);
+    await expect(reading).rejects.toBeInstanceOf(NoNodeError);
+  });
+
   it('a non-retryable error rejects typed after one request', async () => {
     const connection = current;
     const writing = client.setData('/a', 'x', { version: 3 }).catch((error: unknown) => error);
