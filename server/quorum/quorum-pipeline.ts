@@ -109,6 +109,10 @@ export class QuorumPipeline implements TxnPipeline {
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | undefined;
+  /** The leader's background appends, chained in order (see processLeaderReady). */
+  private appendsInFlight: Promise<void> = Promise.resolve();
+  /** Readies whose background appends are durable, to report to the peer in order. */
+  private persistedReadies: Ready[] = [];
   /** Members whose quorum connection broke since the last loop (at most one entry each). */
   private readonly linksDown = new Set<number>();
   private roleKey = '';
@@ -239,6 +243,7 @@ export class QuorumPipeline implements TxnPipeline {
   async close(): Promise<void> {
     this.stop();
     await this.idle;
+    await this.appendsInFlight;
     await this.transport.close();
   }
 
@@ -294,6 +299,7 @@ export class QuorumPipeline implements TxnPipeline {
   private hasInput(): boolean {
     return (
       this.inbox.length > 0 ||
+      this.persistedReadies.length > 0 ||
       this.linksDown.size > 0 ||
       this.ticksDue > 0 ||
       this.leaderWork.length > 0 ||
@@ -312,6 +318,9 @@ export class QuorumPipeline implements TxnPipeline {
   }
 
   private feedInputs(): void {
+    // The leader counts its own copy of these entries from now on (ready.ts, advance).
+    for (const ready of this.persistedReadies) this.peer.reportPersisted(ready);
+    this.persistedReadies = [];
     const inbox = this.inbox;
     this.inbox = [];
     for (const message of inbox) {
@@ -358,17 +367,50 @@ export class QuorumPipeline implements TxnPipeline {
   }
 
   private async processReady(ready: Ready): Promise<void> {
-    // A leader's PROPOSALs leave before its own fsync (ready.ts, 1b): followers log in parallel.
-    if (ready.messagesBeforePersist) for (const message of ready.messages) this.transport.send(message);
+    if (ready.messagesBeforePersist) {
+      this.processLeaderReady(ready);
+      return;
+    }
+    // Entries before epochs, appends before a truncation: the leader's appends in flight first.
+    await this.appendsInFlight;
     await this.persist(ready);
     if (this.stopped) return; // killed while persisting: a crash sends and applies nothing more
-    if (!ready.messagesBeforePersist) for (const message of ready.messages) this.transport.send(message);
+    for (const message of ready.messages) this.transport.send(message);
+    this.finishReady(ready, true);
+  }
+
+  /**
+   * A leader's Ready of appends (ready.ts, messagesBeforePersist): its PROPOSALs leave at once
+   * and its entries are group-committed in the background, so ACKs and requests keep being
+   * stepped while the fsync runs; `peer.reportPersisted` tells the core when it is done (only
+   * then does the leader count its own copy). Its COMMITs cover txns durable already.
+   */
+  private processLeaderReady(ready: Ready): void {
+    for (const message of ready.messages) this.transport.send(message);
+    const { log } = this.server.storage;
+    const appended = Promise.all(ready.entries.map((entry) => log.append(entry.zxid, entry.data)));
+    appended.catch(() => undefined); // observed through the chain below, maybe a little later
+    this.appendsInFlight = this.appendsInFlight
+      .then(() => appended)
+      .then(
+        () => {
+          if (this.stopped) return;
+          this.persistedReadies.push(ready);
+          this.pump();
+        },
+        (error: unknown) => this.fail(error),
+      );
+    this.finishReady(ready, false);
+  }
+
+  /** Apply, settle syncs and sessions, advance, then propose forwarded writes (ready.ts c–f). */
+  private finishReady(ready: Ready, persisted: boolean): void {
     for (const entry of ready.committed) this.apply(entry);
     this.settleSyncs(ready);
     const now = Date.now();
     for (const touch of ready.sessionTouches)
       this.server.sessions.touchSession(touch.sessionId, now, touch.timeoutMs);
-    this.peer.advance(ready);
+    this.peer.advance(ready, persisted);
     // Proposed now, before any other input reaches the peer: a learner's sync that arrived
     // behind these writes is queued at the next Ready, after their proposals (ready.ts, d).
     if (ready.requests.length > 0) {

@@ -20,6 +20,8 @@ export interface PeerCore {
   readonly committedZxid: bigint;
   /** Highest zxid handed out for application (the runtime's state is exactly there). */
   readonly appliedZxid: bigint;
+  /** Zxid through which the log is known durable (appends may be in flight above it). */
+  readonly durableZxid: bigint;
   /** Readies cut so far (the next one is number `readyCount + 1`). */
   readonly readyCount: number;
   /** Leader: forwarded requests queued for the next Ready, not yet handed to the runtime. */

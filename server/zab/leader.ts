@@ -104,7 +104,8 @@ export class Leader {
   constructor(private readonly core: PeerCore) {
     assert(isVoter(core.config.membership, core.config.id), 'only a voter leads');
     this.phaseStartTick = core.tickCount;
-    this.selfDurableZxid = core.log.lastZxid;
+    // Not log.lastZxid: a previous term's appends may still be in flight (Peer.advance).
+    this.selfDurableZxid = core.durableZxid;
     this.maybeChooseEpoch();
   }
 

@@ -55,6 +55,8 @@ export class Peer implements PeerCore {
   private nextSyncId = 1;
   private inFlight: Ready | undefined;
   private readiesCut = 0;
+  /** Readies advanced before their entries were durable, oldest first (advance(ready, false)). */
+  private unpersisted: { ready: Ready; leader: Leader | undefined }[] = [];
 
   constructor(
     readonly config: PeerConfig,
@@ -319,15 +321,58 @@ export class Peer implements PeerCore {
     return ready;
   }
 
-  /** Acknowledges that `ready` was persisted, sent and applied. */
-  advance(ready: Ready): void {
+  /**
+   * Acknowledges that `ready` was persisted, sent and applied. With `persisted` false (a
+   * Ready with `messagesBeforePersist` only: a leader's appends), it was sent and applied but
+   * its entries are still being fsynced: inputs may flow again at once, and
+   * {@link reportPersisted} tells when the fsync is done — until then the leader does not
+   * count its own copy of those entries. A Ready advanced with `persisted` true promises that
+   * every earlier one is durable too (the runtime waits for appends in flight first).
+   */
+  advance(ready: Ready, persisted = true): void {
     assert(this.inFlight === ready, 'advance takes the Ready last handed out');
     this.inFlight = undefined;
+    if (!persisted) {
+      assert(ready.messagesBeforePersist, 'only a leader Ready of appends is persisted after advance');
+      assert(ready.hardState === undefined && ready.snapshot === undefined, 'epochs are persisted first');
+      this.unpersisted.push({ ready, leader: this.leaderState });
+      return;
+    }
+    this.settlePersisted(this.unpersisted.length);
     if (this.leaderState !== undefined) {
       const lastEntry = ready.entries.at(-1);
       const epochDurable =
         ready.hardState !== undefined && ready.hardState.currentEpoch === this.leaderState.epoch;
       this.leaderState.persisted(lastEntry?.zxid ?? 0n, epochDurable);
+    }
+  }
+
+  /**
+   * The entries of `ready`, advanced with `persisted` false, are durable (fsync done); reports
+   * come in Ready order. A report of a Ready already settled (a later Ready was advanced as
+   * persisted) is ignored.
+   */
+  reportPersisted(ready: Ready): void {
+    this.assertNoReadyInFlight();
+    const index = this.unpersisted.findIndex((pending) => pending.ready === ready);
+    if (index >= 0) this.settlePersisted(index + 1);
+  }
+
+  /** Zxid through which the log is durable, as far as the Readies advanced tell. */
+  get durableZxid(): bigint {
+    const first = this.unpersisted.find((pending) => pending.ready.entries.length > 0)?.ready.entries[0];
+    return first === undefined ? this.log.lastZxid : this.log.previousZxid(first.zxid);
+  }
+
+  /** The first `count` unpersisted Readies are durable: the leader that cut them counts its copy. */
+  private settlePersisted(count: number): void {
+    const settled = this.unpersisted.slice(0, count);
+    this.unpersisted = this.unpersisted.slice(count);
+    for (const { ready, leader } of settled) {
+      const lastEntry = ready.entries.at(-1);
+      // A later Leader takes its durable point from durableZxid when it starts.
+      if (lastEntry !== undefined && leader !== undefined && leader === this.leaderState)
+        leader.persisted(lastEntry.zxid, false);
     }
   }
 

@@ -6,6 +6,7 @@
 
 import type { ZabMessage } from '../../server/zab/messages';
 import type { Peer } from '../../server/zab/peer';
+import type { Ready } from '../../server/zab/ready';
 import { formatZxid } from '../../server/zab/zxid';
 import { assert } from '../../src/util/assert';
 import { Cluster } from '../sim/cluster';
@@ -23,6 +24,8 @@ export class InteractionEnv {
   /** `to:kind` pairs that stabilize/tick leave queued (deliver them with `deliver`). */
   private readonly holds = new Set<string>();
   private output: string[] = [];
+  /** Per server: Readies advanced before their entries were durable (process-ready-async). */
+  private readonly unpersisted = new Map<number, Ready[]>();
 
   /** Runs one command and returns its output. */
   handle(command: TestCommand): string {
@@ -53,6 +56,8 @@ export class InteractionEnv {
     deliver: (command) => this.deliver(command, true),
     drop: (command) => this.deliver(command, false),
     'process-ready': (command) => this.processReady(numberArg(command, 'id')),
+    'process-ready-async': (command) => this.processReadyAsync(numberArg(command, 'id')),
+    persisted: (command) => this.persisted(numberArg(command, 'id')),
     crash: (command) => this.crash(command),
     restart: (command) => this.cluster?.start(numberArg(command, 'id')),
     partition: (command) => this.partition(command),
@@ -243,8 +248,56 @@ export class InteractionEnv {
     }
   }
 
+  /**
+   * A leader's Ready the way the runtime runs one with `messagesBeforePersist`: send, apply,
+   * `advance(ready, false)` while its entries are still being fsynced (nothing written to the
+   * simulated disk yet: a crash loses them); `persisted` completes the fsync later.
+   */
+  private processReadyAsync(id: number): void {
+    const peer = this.peer(id);
+    if (!peer.hasReady()) {
+      this.output.push('no ready');
+      return;
+    }
+    const ready = peer.ready();
+    if (!ready.messagesBeforePersist) throw new Error(`server ${id}'s Ready must be persisted first`);
+    if (ready.entries.length > 0)
+      this.output.push(
+        `  fsync in flight: ${ready.entries.map((entry) => formatZxid(entry.zxid)).join(' ')}`,
+      );
+    for (const message of ready.messages) {
+      this.queue.push(message);
+      this.output.push(`  send ${formatMessage(message)}`);
+    }
+    for (const entry of ready.committed) {
+      this.world.checker.apply(id, entry);
+      this.world.acknowledged.set(entry.zxid, entry.data.toString());
+      this.output.push(`  apply ${formatZxid(entry.zxid)} "${entry.data.toString()}"`);
+    }
+    peer.advance(ready, false);
+    const pending = this.unpersisted.get(id) ?? [];
+    pending.push(ready);
+    this.unpersisted.set(id, pending);
+  }
+
+  /** The oldest fsync in flight on a server completes: its entries reach the disk. */
+  private persisted(id: number): void {
+    const node = this.world.node(id);
+    const ready = this.unpersisted.get(id)?.shift();
+    if (ready === undefined || node.peer === undefined) {
+      this.output.push('no fsync in flight');
+      return;
+    }
+    node.disk.log.push(...ready.entries);
+    node.peer.reportPersisted(ready);
+    this.output.push(
+      `  durable: ${ready.entries.map((entry) => formatZxid(entry.zxid)).join(' ') || 'nothing'}`,
+    );
+  }
+
   private crash(command: TestCommand): void {
     const id = numberArg(command, 'id');
+    this.unpersisted.delete(id);
     this.world.crash(id);
     this.output.push(`${id}: crashed (unsynced writes lost)`);
   }
