@@ -158,12 +158,14 @@ export class LockInternals {
     signal: AbortSignal | undefined,
   ): Promise<WaitOutcome> {
     const ourName = nameOf(node.path);
+    /** A read of the children already under way (see {@link watchPredecessor}). */
+    let prefetched: Promise<string[]> | undefined;
     for (let round = 0; round < DECISION_ROUNDS_MAX; round++) {
       throwIfAborted(signal);
       let decision: LockDecision;
       let sorted: string[];
       try {
-        sorted = await this.sortedChildren();
+        sorted = await (prefetched ?? this.sortedChildren());
         decision = this.options.driver.decide(sorted, ourName);
       } catch (error) {
         if (error instanceof OwnNodeMissingError) return 'missing';
@@ -176,8 +178,9 @@ export class LockInternals {
         markedHead: false,
       };
       const outcome = await this.watchPredecessor(decision.watch, knowledge, deadline, signal);
-      if (outcome === 'timeout') return 'timeout';
-      if (outcome === 'acquire' && exclusive) {
+      prefetched = outcome.prefetched;
+      if (outcome.next === 'timeout') return 'timeout';
+      if (outcome.next === 'acquire' && exclusive) {
         this.options.onHandoffWithoutRead?.();
         return this.acquired(node, () => headMarkNeeded('handoff', sorted, ourName));
       }
@@ -213,41 +216,56 @@ export class LockInternals {
   /**
    * Waits on the node `watchName` until it is deleted or the wait ends: 'acquire' when the
    * node went and {@link watchedNodeChangeDecision} says we are the head, 'read' when the
-   * children must be read again. A data change re-arms the watch on the same node (its
-   * `getData` shows whether it carries the head marker), a bounded number of times.
+   * children must be read again (with `prefetched`, a read already under way). A data change
+   * re-arms the watch on the same node (its `getData` shows whether it carries the head
+   * marker), a bounded number of times. A node found gone counts as deleted.
+   *
+   * After a data change we cannot tell the head marker yet, and a holder that releases at
+   * once deletes its node before our re-arming `getData` arrives: that `getData` then finds
+   * nothing and proves nothing. So, unless the node is already known to have been the head,
+   * the children are read alongside the re-arm (sent after it), and that read decides if the
+   * node is gone: the handoff then costs no more than without the marker.
    */
   private async watchPredecessor(
     watchName: string,
     knowledge: WatchedNodeKnowledge,
     deadline: Deadline,
     signal: AbortSignal | undefined,
-  ): Promise<'acquire' | 'read' | 'timeout'> {
+  ): Promise<{ next: 'acquire' | 'read' | 'timeout'; prefetched?: Promise<string[]> }> {
     const path = `${this.options.basePath}/${watchName}`;
+    const exclusive = this.options.driver.headHandoff === true;
+    let readAlongside = false;
     for (let arming = 0; arming < WATCH_REARMS_MAX; arming++) {
       const reconnected = nextReconnect(this.options.client);
       try {
-        const watched = await this.watchNode(path);
-        if (watched === undefined) return 'read'; // gone before we could watch it
+        const watching = this.watchNode(path);
+        const prefetched = readAlongside ? this.sortedChildren() : undefined;
+        prefetched?.catch(() => undefined); // awaited only when used
+        const watched = await watching;
+        if (watched === undefined) {
+          const next = watchedNodeChangeDecision('NodeDeleted', knowledge) === 'acquire' ? 'acquire' : 'read';
+          return next === 'read' && prefetched !== undefined ? { next, prefetched } : { next };
+        }
         this.options.onWatchSet?.(path, watched.stat);
         // Only one-holder locks use the marker (a reader's decision does not follow the head).
-        if (this.options.driver.headHandoff === true && isHeadMarked(watched.stat.version, watched.data))
-          knowledge.markedHead = true;
+        if (exclusive && isHeadMarked(watched.stat.version, watched.data)) knowledge.markedHead = true;
         // A reconnect wakes us too: if the session changed meanwhile, the watch may belong to
         // the new session while our node died with the old one, and only a new look tells.
         const woken = Promise.race([watched.fired, reconnected.promise.then(() => 'reconnected' as const)]);
         const outcome = await waitFor(woken, deadline, signal);
-        if (outcome === 'timeout') return 'timeout';
+        if (outcome === 'timeout') return { next: 'timeout' };
         const event =
           outcome === 'reconnected' || (outcome.type !== 'NodeDeleted' && outcome.type !== 'NodeDataChanged')
             ? 'other'
             : outcome.type;
         const next = watchedNodeChangeDecision(event, knowledge);
-        if (next !== 'rearm') return next;
+        if (next !== 'rearm') return { next };
+        readAlongside = exclusive && !knowledge.wasHeadAtOurRead && !knowledge.markedHead;
       } finally {
         reconnected.dispose();
       }
     }
-    return 'read';
+    return { next: 'read' };
   }
 
   /**

@@ -10,17 +10,25 @@ import {
   useRecipeSuite,
 } from './fixtures/recipe-harness';
 
-/** Counts the client's `getChildren` calls (the reads a handoff should not need). */
-function countChildrenReads(client: ZooKitClient): { count: number } {
+/** Counts the client's `getChildren` calls (the reads a handoff should not need) into `log`. */
+function countChildrenReads(client: ZooKitClient, log: string[]): { count: number } {
   const counter = { count: 0 };
   const original = client.getChildren.bind(client) as (...args: unknown[]) => unknown;
   Object.assign(client, {
     getChildren: (...args: unknown[]) => {
       counter.count += 1;
+      log.push('read');
       return original(...args);
     },
   });
   return counter;
+}
+
+/** The reads a contender made after its predecessor's NodeDeleted reached it. */
+function readsAfterDeletion(contender: Contender): number {
+  const deletedAt = contender.log.indexOf('NodeDeleted');
+  if (deletedAt < 0) throw new Error('the contender never heard its predecessor go');
+  return contender.log.slice(deletedAt).filter((entry) => entry === 'read').length;
 }
 
 /** One queued contender: its lock, its read count, what it saw of its predecessor. */
@@ -29,19 +37,30 @@ interface Contender {
   handoffsWithoutRead: number;
   /** Paths it watched, with the data version its `getData` showed. */
   armed: { path: string; version: number }[];
+  /** Its `getChildren` calls ('read') and watch events, in order. */
+  log: string[];
   handle: Promise<OwnershipHandle | false>;
 }
 
 async function queueContender(
   client: ZooKitClient,
   makeLock: (hooks: {
+    onWatchFired: (path: string, event: { type: string }) => void;
     onWatchSet: (path: string, stat: { version: number }) => void;
     onHandoffWithoutRead: () => void;
   }) => ReentrantLock,
 ): Promise<Contender> {
-  const reads = countChildrenReads(client);
-  const contender: Contender = { reads, handoffsWithoutRead: 0, armed: [], handle: Promise.resolve(false) };
+  const log: string[] = [];
+  const reads = countChildrenReads(client, log);
+  const contender: Contender = {
+    reads,
+    handoffsWithoutRead: 0,
+    armed: [],
+    log,
+    handle: Promise.resolve(false),
+  };
   const lock = makeLock({
+    onWatchFired: (_path, event) => log.push(event.type),
     onWatchSet: (path, stat) => contender.armed.push({ path, version: stat.version }),
     onHandoffWithoutRead: () => {
       contender.handoffsWithoutRead += 1;
@@ -113,8 +132,14 @@ for (const backend of recipeBackends) {
       if (holder === false) throw new Error('the first holder did not acquire');
       const contenders = await queueMutexes(path, 9, true);
       await releaseDownTheChain(holder, contenders, true);
-      // One read each: the look that queued it. None after its predecessor's deletion.
-      expect(contenders.map((contender) => contender.reads.count)).toEqual(Array(9).fill(1));
+      // None reads after its predecessor's deletion. Each read once to queue; all but the
+      // first (which watched the head) read once more alongside re-arming on the marker's
+      // NodeDataChanged, while the holder still held.
+      expect(contenders.map(readsAfterDeletion)).toEqual(Array(9).fill(0));
+      expect(contenders.map((contender) => contender.reads.count)).toEqual([1, ...Array(8).fill(2)]);
+      expect(
+        contenders.map((contender) => contender.log.filter((entry) => entry === 'NodeDataChanged').length),
+      ).toEqual([0, ...Array(8).fill(1)]);
       expect(contenders.map((contender) => contender.handoffsWithoutRead)).toEqual(Array(9).fill(1));
       expect(await holderClient.getChildren(path)).toEqual([]);
     });
@@ -129,6 +154,7 @@ for (const backend of recipeBackends) {
       const contenders = await queueMutexes(path, 4, false);
       await releaseDownTheChain(holder, contenders, false);
       // The first waiter watched the head; the others read twice (queued, then on the handoff).
+      expect(contenders.map(readsAfterDeletion)).toEqual([0, 1, 1, 1]);
       expect(contenders.map((contender) => contender.reads.count)).toEqual([1, 2, 2, 2]);
       expect(contenders.map((contender) => contender.handoffsWithoutRead)).toEqual([1, 0, 0, 0]);
       for (const contender of contenders) {
@@ -154,7 +180,8 @@ for (const backend of recipeBackends) {
         await eventually(async () => contenders[index]?.armed.length === 1, 10_000, 'writer queued');
       }
       await releaseDownTheChain(holder, contenders, true);
-      expect(contenders.map((contender) => contender.reads.count)).toEqual([1, 1, 1, 1]);
+      expect(contenders.map(readsAfterDeletion)).toEqual([0, 0, 0, 0]);
+      expect(contenders.map((contender) => contender.reads.count)).toEqual([1, 2, 2, 2]);
       expect(contenders.map((contender) => contender.handoffsWithoutRead)).toEqual([1, 1, 1, 1]);
     });
 
