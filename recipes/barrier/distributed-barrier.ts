@@ -7,7 +7,7 @@
  * policy and `waitOnBarrier` rejects if they give up); after LOST the watch is gone, so the
  * waiter reads the node again on the new session and goes on waiting or passes.
  */
-import { NodeExistsError, NoNodeError, type ZooKitClient } from '../../src/index';
+import { NodeExistsError, NoNodeError, SessionExpiredError, type ZooKitClient } from '../../src/index';
 import { deadlineFrom, waitUntil } from '../cache/waiting';
 
 /** Options of a wait. */
@@ -57,12 +57,21 @@ export class DistributedBarrier {
     let watchEvent: Promise<unknown> | undefined;
     // Each round waits for a watch event or REREAD_INTERVAL_MS; the deadline ends the loop.
     for (let round = 0; round < WAIT_ROUNDS_MAX; round++) {
-      if (watchEvent === undefined) {
-        const watched = await this.client.exists(this.path, { watch: true });
-        if (watched.stat === null) return true;
-        watchEvent = watched.watchEvent;
-      } else if ((await this.client.exists(this.path)) === null) {
-        return true;
+      try {
+        if (watchEvent === undefined) {
+          const watched = await this.client.exists(this.path, { watch: true });
+          if (watched.stat === null) return true;
+          watchEvent = watched.watchEvent;
+        } else if ((await this.client.exists(this.path)) === null) {
+          return true;
+        }
+      } catch (error) {
+        // The session ended under the read (LOST): the client starts a new one, where the
+        // next round reads (and watches) again. Any other error ends the wait.
+        if (!(error instanceof SessionExpiredError)) throw error;
+        watchEvent = undefined;
+        if (deadlineMs !== undefined && Date.now() >= deadlineMs) return false;
+        continue;
       }
       const wakeMs = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, Date.now() + REREAD_INTERVAL_MS);
       const outcome = await waitUntil(watchEvent, wakeMs, options.signal);
