@@ -3,7 +3,13 @@
  * it (delete-to-claim: of several consumers reading one item, exactly one delete succeeds,
  * and only that consumer returns it), and wait for items with a children watch.
  */
-import { BadVersionError, CreateMode, NoNodeError, type ZooKitClient } from '../../src/index';
+import {
+  BadVersionError,
+  CreateMode,
+  NoNodeError,
+  SessionExpiredError,
+  type ZooKitClient,
+} from '../../src/index';
 import { deadlineFrom, waitUntil } from '../cache/waiting';
 import { orderItems } from './queue-order';
 
@@ -85,11 +91,22 @@ export class QueueInternals {
     // new watch while the last one has not fired, so a long idle take adds no watchers.
     let pending: Promise<unknown> | undefined;
     for (let round = 0; round < TAKE_ROUNDS_MAX; round++) {
-      const { items, changed } = await this.list(pending === undefined);
-      pending ??= changed;
-      for (const name of items) {
-        const claimed = await this.claim(name);
-        if (claimed !== undefined) return claimed;
+      let items: string[];
+      try {
+        const listed = await this.list(pending === undefined);
+        items = listed.items;
+        pending ??= listed.changed;
+        for (const name of items) {
+          const claimed = await this.claim(name);
+          if (claimed !== undefined) return claimed;
+        }
+      } catch (error) {
+        // The session ended under a request that was never sent (LOST): the client starts a
+        // new session, where the next round lists (and watches) again. Others end the take.
+        if (!(error instanceof SessionExpiredError)) throw error;
+        pending = undefined;
+        if (deadlineMs !== undefined && Date.now() >= deadlineMs) return undefined;
+        continue;
       }
       if (items.length > 0) continue; // every item went to others while we looked: list again
       const wakeMs = Math.min(deadlineMs ?? Number.POSITIVE_INFINITY, Date.now() + RELIST_INTERVAL_MS);
