@@ -13,11 +13,11 @@ import { decodeTxnEntry } from '../../src/protocol/txn';
 import { assert } from '../../src/util/assert';
 import { type Random, systemRandom } from '../../src/util/random';
 import type { ServerConfig } from '../config';
-import { ZooKeeperDatabase } from '../data/database';
+import type { ZooKeeperDatabase } from '../data/database';
 import type { ServerConnection } from '../network/server-connection';
 import { ReadOnlyService } from '../runtime/read-only-service';
 import type { ServerRuntimeMode } from '../runtime/txn-pipeline';
-import { type ServerLogger, ZooKeeperServer } from '../runtime/zookeeper-server';
+import { databaseFromSnapshot, type ServerLogger, ZooKeeperServer } from '../runtime/zookeeper-server';
 import type { Storage } from '../storage/types';
 import type { LogEntry } from '../zab/messages';
 import { Peer } from '../zab/peer';
@@ -157,16 +157,8 @@ async function recoverPeerState(
   storage: Storage,
   config: ServerConfig,
 ): Promise<{ db: ZooKeeperDatabase<ServerConnection>; persistent: PersistentState }> {
-  const options = { skipAcl: config.skipAcl, extendedTypesEnabled: config.extendedTypesEnabled };
   const recovery = await storage.recover();
-  let db: ZooKeeperDatabase<ServerConnection>;
-  if (recovery.snapshot === undefined) {
-    db = new ZooKeeperDatabase<ServerConnection>(options);
-  } else {
-    const chunks: Buffer[] = [];
-    for await (const chunk of recovery.snapshot.chunks) chunks.push(chunk);
-    db = ZooKeeperDatabase.restore<ServerConnection>(chunks, recovery.snapshot.zxid, options);
-  }
+  const db = await databaseFromSnapshot(recovery, config);
   const snapshotZxid = db.lastProcessedZxid;
   const entries: LogEntry[] = [];
   for await (const logged of recovery.txns) {

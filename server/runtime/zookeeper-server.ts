@@ -23,7 +23,7 @@ import { ClientListener } from '../network/client-listener';
 import type { ServerConnection, ServerConnectionHandler } from '../network/server-connection';
 import { SessionTracker } from '../session/session-tracker';
 import { openMemoryStorage, openStorage } from '../storage/storage';
-import type { Storage } from '../storage/types';
+import type { Recovery, Storage } from '../storage/types';
 import { FourLetterWords } from './four-letter-word-host';
 import { connectResponseFrame, expiredConnectResponse, notificationFrame } from './frames';
 import type { ReadOnlyService } from './read-only-service';
@@ -517,21 +517,25 @@ async function openConfiguredStorage(config: ServerConfig, logger: ServerLogger)
   });
 }
 
+/** The database at the recovered snapshot (an empty one when there is none). */
+export async function databaseFromSnapshot(
+  recovery: Recovery,
+  config: ServerConfig,
+): Promise<ZooKeeperDatabase<ServerConnection>> {
+  const options = { skipAcl: config.skipAcl, extendedTypesEnabled: config.extendedTypesEnabled };
+  if (recovery.snapshot === undefined) return new ZooKeeperDatabase<ServerConnection>(options);
+  const chunks: Buffer[] = [];
+  for await (const chunk of recovery.snapshot.chunks) chunks.push(chunk);
+  return ZooKeeperDatabase.restore<ServerConnection>(chunks, recovery.snapshot.zxid, options);
+}
+
 /** Loads the newest snapshot, then replays every logged txn after it. */
 async function recoverDatabase(
   storage: Storage,
   config: ServerConfig,
 ): Promise<ZooKeeperDatabase<ServerConnection>> {
-  const options = { skipAcl: config.skipAcl, extendedTypesEnabled: config.extendedTypesEnabled };
   const recovery = await storage.recover();
-  let db: ZooKeeperDatabase<ServerConnection>;
-  if (recovery.snapshot === undefined) {
-    db = new ZooKeeperDatabase<ServerConnection>(options);
-  } else {
-    const chunks: Buffer[] = [];
-    for await (const chunk of recovery.snapshot.chunks) chunks.push(chunk);
-    db = ZooKeeperDatabase.restore<ServerConnection>(chunks, recovery.snapshot.zxid, options);
-  }
+  const db = await databaseFromSnapshot(recovery, config);
   for await (const logged of recovery.txns) {
     const entry = decodeTxnEntry(new Reader(logged.entry));
     assert(entry.header.zxid === logged.zxid, 'a logged entry carries its own zxid');
