@@ -8,26 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZooKit, type ZooKitClient } from '../../../../src/client/client';
 import { RetryNTimes } from '../../../../src/client/retry-policy';
 import { OpCode } from '../../../../src/protocol/constants';
-import { encodeStat, type Stat } from '../../../../src/protocol/data';
+import { encodeStat } from '../../../../src/protocol/data';
 import { BadVersionError, ConnectionLossError, NoNodeError } from '../../../../src/protocol/errors';
 import { Reader } from '../../../../src/protocol/reader';
 import { decodeGetDataRequest, decodeSetDataRequest } from '../../../../src/protocol/records';
-import { type FakeConnection, FakeServer } from '../support/fake-server';
+import { acceptSession, type FakeConnection, FakeServer, SAMPLE_STAT } from '../support/fake-server';
 
 const SESSION = 0x5151n;
-const STAT: Stat = {
-  czxid: 0x10n,
-  mzxid: 0x22n,
-  ctime: 1_763_800_000_000n,
-  mtime: 1_763_800_000_500n,
-  version: 4,
-  cversion: 0,
-  aversion: 0,
-  ephemeralOwner: 0n,
-  dataLength: 2,
-  numChildren: 0,
-  pzxid: 0x10n,
-};
+const STAT = SAMPLE_STAT;
 const NO_NODE = -101;
 const BAD_VERSION = -103;
 
@@ -37,18 +25,7 @@ describe('client: a plain operation retried from its first request', () => {
   /** The connection the client started on. */
   let current: FakeConnection;
 
-  async function accept(): Promise<FakeConnection> {
-    const connection = await server.nextConnection();
-    await connection.connectRequested();
-    connection.answer({
-      protocolVersion: 0,
-      timeOut: 6_000,
-      sessionId: SESSION,
-      passwd: Buffer.alloc(16, 3),
-      readOnly: false,
-    });
-    return connection;
-  }
+  const accept = (): Promise<FakeConnection> => acceptSession(server, SESSION, 3);
 
   beforeEach(async () => {
     server = await FakeServer.start();

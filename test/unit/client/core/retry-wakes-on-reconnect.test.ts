@@ -12,24 +12,12 @@ import { ReconnectSignal } from '../../../../src/client/operations';
 import { RetryNTimes, withRetry } from '../../../../src/client/retry-policy';
 import type { Session } from '../../../../src/client/session';
 import { OpCode } from '../../../../src/protocol/constants';
-import { encodeStat, type Stat } from '../../../../src/protocol/data';
+import { encodeStat } from '../../../../src/protocol/data';
 import { ConnectionLossError, ErrorCode } from '../../../../src/protocol/errors';
-import { type FakeConnection, FakeServer } from '../support/fake-server';
+import { acceptSession, type FakeConnection, FakeServer, SAMPLE_STAT } from '../support/fake-server';
 
 const SESSION = 0x6262n;
-const STAT: Stat = {
-  czxid: 0x10n,
-  mzxid: 0x22n,
-  ctime: 1_763_800_000_000n,
-  mtime: 1_763_800_000_500n,
-  version: 4,
-  cversion: 0,
-  aversion: 0,
-  ephemeralOwner: 0n,
-  dataLength: 2,
-  numChildren: 0,
-  pzxid: 0x10n,
-};
+const STAT = SAMPLE_STAT;
 /** The policy's sleep: far longer than any reconnect here, so finishing early proves the wake. */
 const SLEEP_MS = 30_000;
 /** What "well before the delay" means: a third of it, far above a loaded machine's reconnect. */
@@ -40,18 +28,7 @@ describe('client: a retry starts when the connection is back, not after the whol
   let client: ZooKitClient;
   let current: FakeConnection;
 
-  async function accept(): Promise<FakeConnection> {
-    const connection = await server.nextConnection();
-    await connection.connectRequested();
-    connection.answer({
-      protocolVersion: 0,
-      timeOut: 6_000,
-      sessionId: SESSION,
-      passwd: Buffer.alloc(16, 5),
-      readOnly: false,
-    });
-    return connection;
-  }
+  const accept = (): Promise<FakeConnection> => acceptSession(server, SESSION, 5);
 
   function replyData(connection: FakeConnection, request: Parameters<FakeConnection['reply']>[0]): void {
     connection.reply(request, 0, 0x22n, (writer) => {

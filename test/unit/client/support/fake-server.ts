@@ -4,6 +4,7 @@
  * hold a handshake back while it moves a {@link ManualClock}, which no real server allows.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Stat } from '../../../../src/protocol/data';
 import { FrameDecoder } from '../../../../src/protocol/framing';
 import { Reader } from '../../../../src/protocol/reader';
 import {
@@ -160,4 +161,40 @@ export class FakeServer {
     for (const connection of this.all) connection.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** A plausible Stat for scripted replies (data of 2 bytes, version 4). */
+export const SAMPLE_STAT: Stat = {
+  czxid: 0x10n,
+  mzxid: 0x22n,
+  ctime: 1_763_800_000_000n,
+  mtime: 1_763_800_000_500n,
+  version: 4,
+  cversion: 0,
+  aversion: 0,
+  ephemeralOwner: 0n,
+  dataLength: 2,
+  numChildren: 0,
+  pzxid: 0x10n,
+};
+
+/**
+ * Takes the client's next connection and grants it `sessionId` (timeout 6 s, a password of
+ * `passwordByte` repeated): how scripted tests let a client (re)connect.
+ */
+export async function acceptSession(
+  server: FakeServer,
+  sessionId: bigint,
+  passwordByte: number,
+): Promise<FakeConnection> {
+  const connection = await server.nextConnection();
+  await connection.connectRequested();
+  connection.answer({
+    protocolVersion: 0,
+    timeOut: 6_000,
+    sessionId,
+    passwd: Buffer.alloc(16, passwordByte),
+    readOnly: false,
+  });
+  return connection;
 }
