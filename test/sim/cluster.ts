@@ -4,6 +4,12 @@
  * server/zab/ready.ts says — persist, send, apply, advance — with an optional fsync latency
  * during which a crash loses a random suffix of the unsynced writes.
  *
+ * With `pipelineLeaderAppends`, a leader's Ready with `messagesBeforePersist` runs as the
+ * quorum runtime runs it (server/quorum/quorum-pipeline.ts): its messages leave at once, it
+ * is applied and `advance(ready, false)`d, and its entries reach the disk after the fsync
+ * delay (then `reportPersisted`), while the leader keeps stepping inputs; any other Ready
+ * waits for those appends first.
+ *
  * The replicated state machine is the list of applied txns; a snapshot is that list.
  */
 
@@ -37,6 +43,8 @@ export interface SimNode {
   disk: SimDisk;
   /** A Ready whose fsync has not completed yet. */
   inFlight: { ready: Ready; writes: DiskWrite[]; remainingTicks: number } | undefined;
+  /** A leader's appends advanced before their fsync (`advance(ready, false)`), oldest first. */
+  appending: { ready: Ready; writes: DiskWrite[]; remainingTicks: number }[];
 }
 
 /** Settings of the ensemble. */
@@ -48,6 +56,12 @@ export interface ClusterOptions {
   seed: number;
   /** Compact a server's log once it applied this many txns past its snapshot (0: never). */
   compactAfter: number;
+  /**
+   * Run a leader's `messagesBeforePersist` Readies as the runtime does: send at once,
+   * `advance(ready, false)`, `reportPersisted` after the fsync (default false: the
+   * persist-then-send path every Ready also allows).
+   */
+  pipelineLeaderAppends?: boolean;
   /** Receives each protocol event as `id: text`. */
   onEvent?: (id: number, text: string) => void;
   /** Receives each message a peer sends (the network decides its fate). */
@@ -93,7 +107,7 @@ export class Cluster {
         snapshot: { zxid: 0n, history: [] },
         log: [],
       };
-      this.nodes.set(id, { id, peer: undefined, disk, inFlight: undefined });
+      this.nodes.set(id, { id, peer: undefined, disk, inFlight: undefined, appending: [] });
       this.start(id);
     }
   }
@@ -134,7 +148,13 @@ export class Cluster {
   crash(id: number, keepUnsynced: 'none' | 'random' = 'none'): void {
     const node = this.node(id);
     assert(node.peer !== undefined, `server ${id} is up before it crashes`);
-    if (node.inFlight !== undefined && keepUnsynced === 'random') {
+    // The leader's appends in flight were issued first: they survive as a prefix of the whole.
+    const appendWrites = node.appending.flatMap((append) => append.writes);
+    const keptAppends =
+      keepUnsynced === 'random' && appendWrites.length > 0 ? this.random.int(appendWrites.length + 1) : 0;
+    for (const write of appendWrites.slice(0, keptAppends)) this.write(node, write);
+    node.appending = [];
+    if (node.inFlight !== undefined && keepUnsynced === 'random' && keptAppends === appendWrites.length) {
       const { writes, ready } = node.inFlight;
       // A SNAP sync is installed atomically (ready.ts); other writes survive as any prefix.
       const kept =
@@ -161,20 +181,52 @@ export class Cluster {
     const peer = node.peer;
     if (peer === undefined || node.inFlight !== undefined || !peer.hasReady()) return false;
     const ready = peer.ready();
+    if (ready.messagesBeforePersist && this.options.pipelineLeaderAppends === true) {
+      this.beginLeaderAppends(node, peer, ready, fsyncTicks);
+      return true;
+    }
     const writes: DiskWrite[] = [];
     if (ready.snapshot !== undefined) writes.push({ kind: 'snapshot', snapshot: ready.snapshot });
     if (ready.truncateAfter !== undefined) writes.push({ kind: 'truncate', zxid: ready.truncateAfter });
     for (const entry of ready.entries) writes.push({ kind: 'entry', entry });
     if (ready.hardState !== undefined) writes.push({ kind: 'hard', hardState: ready.hardState });
     node.inFlight = { ready, writes, remainingTicks: writes.length === 0 ? 0 : fsyncTicks };
-    if (node.inFlight.remainingTicks === 0) this.finishReady(node);
+    // Any other Ready waits for the leader's appends in flight (ready.ts, advance).
+    if (node.inFlight.remainingTicks === 0 && node.appending.length === 0) this.finishReady(node);
     return true;
+  }
+
+  /**
+   * A leader's Ready of appends, run as the quorum runtime runs it: send, apply and
+   * `advance(ready, false)` now; the entries reach the disk `fsyncTicks` later.
+   */
+  private beginLeaderAppends(node: SimNode, peer: Peer, ready: Ready, fsyncTicks: number): void {
+    const writes: DiskWrite[] = ready.entries.map((entry) => ({ kind: 'entry', entry }));
+    for (const message of ready.messages) this.options.send(message);
+    this.applyCommitted(node, ready);
+    peer.advance(ready, false);
+    node.appending.push({ ready, writes, remainingTicks: writes.length === 0 ? 0 : fsyncTicks });
+    this.proposeRequests(node, peer, ready);
+    if (fsyncTicks === 0 || writes.length === 0) this.finishAppends(node);
+  }
+
+  /** Writes the leader's appends whose fsync is done, in order; reports them to the peer. */
+  private finishAppends(node: SimNode): void {
+    for (let append = node.appending[0]; append !== undefined; append = node.appending[0]) {
+      if (append.remainingTicks > 0) return;
+      node.appending.shift();
+      for (const write of append.writes) this.write(node, write);
+      // With a Ready cut and waiting, its advance(ready, true) settles this one.
+      if (node.inFlight === undefined) node.peer?.reportPersisted(append.ready);
+    }
   }
 
   /** Counts down fsyncs in flight; completes those that are done. */
   tickDisk(id: number): void {
     const node = this.node(id);
-    if (node.inFlight === undefined) return;
+    for (const append of node.appending) append.remainingTicks--;
+    this.finishAppends(node);
+    if (node.inFlight === undefined || node.appending.length > 0) return;
     node.inFlight.remainingTicks--;
     if (node.inFlight.remainingTicks <= 0) this.finishReady(node);
   }
@@ -196,15 +248,23 @@ export class Cluster {
     // 2. send.
     for (const message of inFlight.ready.messages) this.options.send(message);
     // 3. apply.
-    for (const entry of inFlight.ready.committed) {
+    this.applyCommitted(node, inFlight.ready);
+    node.inFlight = undefined;
+    peer.advance(inFlight.ready);
+    this.proposeRequests(node, peer, inFlight.ready);
+  }
+
+  private applyCommitted(node: SimNode, ready: Ready): void {
+    for (const entry of ready.committed) {
       this.checker.apply(node.id, entry);
       this.acknowledged.set(entry.zxid, entry.data.toString());
     }
-    this.options.onReadyApplied?.(node.id, inFlight.ready);
-    node.inFlight = undefined;
-    peer.advance(inFlight.ready);
-    // 4. writes forwarded by learners: the leader's runtime would PREP and propose them.
-    for (const request of inFlight.ready.requests) {
+    this.options.onReadyApplied?.(node.id, ready);
+  }
+
+  /** After advance: writes forwarded by learners (the leader's runtime PREPs and proposes them). */
+  private proposeRequests(node: SimNode, peer: Peer, ready: Ready): void {
+    for (const request of ready.requests) {
       if (peer.nextZxid === undefined || node.peer !== peer) continue;
       const txn =
         this.options.prepare === undefined ? request.data : this.options.prepare(node.id, request.data);
@@ -238,6 +298,8 @@ export class Cluster {
 
   private maybeCompact(node: SimNode, peer: Peer): void {
     const { compactAfter } = this.options;
+    // A snapshot above appends still in flight would put them below it on the disk.
+    if (node.appending.length > 0) return;
     const history = this.checker.appliedBy(node.id);
     if (compactAfter <= 0 || history.length - node.disk.snapshot.history.length < compactAfter) return;
     const zxid = peer.appliedZxid;

@@ -76,11 +76,18 @@ export class NetworkSim {
     }
   }
 
-  /** Starts and ends partitions; call once per tick. */
-  tick(): void {
+  /**
+   * Starts and ends partitions; call once per tick. Returns the directed cuts `[from, to]` a
+   * partition started this tick made (their connections break).
+   */
+  tick(): Array<[number, number]> {
     this.now++;
     if (this.cuts.size > 0 && this.now >= this.partitionEndsAt) this.cuts.clear();
-    if (this.cuts.size === 0 && this.random.next() < this.options.partitionProbability) this.startPartition();
+    if (this.cuts.size === 0 && this.random.next() < this.options.partitionProbability) {
+      this.startPartition();
+      return [...this.cuts].map((cut) => cut.split('>').map(Number) as [number, number]);
+    }
+    return [];
   }
 
   private startPartition(): void {

@@ -37,6 +37,13 @@ export interface SimulationOptions {
   readonly fsyncTicksMax: number;
   readonly writeProbability: number;
   readonly compactAfter: number;
+  /**
+   * Run leaders' `messagesBeforePersist` Readies as the runtime does (send before the fsync,
+   * `advance(ready, false)`, `reportPersisted` later); false: persist, then send.
+   */
+  readonly pipelineLeaderAppends: boolean;
+  /** Report a broken quorum link (`reportLinkDown`) to both ends on partitions and crashes. */
+  readonly reportLinksDown: boolean;
   /** Clients (their `requestProbability` is `writeProbability`). */
   readonly workload: WorkloadOptions;
 }
@@ -102,6 +109,9 @@ export function optionsFromSeed(seed: number, ticks = 1_000): SimulationOptions 
       sessionTimeoutTicks: pick(random, [20, 40, 80]),
       clientCrashProbability: pick(random, [0, 0.002, 0.01]),
     },
+    // Drawn last, so the draws above (and the seeds already triaged) keep their values.
+    pipelineLeaderAppends: random.next() < 0.5,
+    reportLinksDown: random.next() < 0.5,
   };
 }
 
@@ -116,7 +126,8 @@ export function describeOptions(options: SimulationOptions): string {
     `restart≤${options.restartTicksMax}t pause=${options.pauseProbability} fsync≤${options.fsyncTicksMax}t ` +
     `writes=${options.writeProbability} compact=${options.compactAfter} clients=${options.workload.clients} ` +
     `keys=${options.workload.keys} sessionTimeout=${options.workload.sessionTimeoutTicks}t ` +
-    `clientCrash=${options.workload.clientCrashProbability}`
+    `clientCrash=${options.workload.clientCrashProbability} pipeline=${options.pipelineLeaderAppends} ` +
+    `linkDown=${options.reportLinksDown}`
   );
 }
 
@@ -154,6 +165,8 @@ class Simulation {
   private readonly ids: number[];
   private readonly downUntil = new Map<number, number>();
   private readonly pausedUntil = new Map<number, number>();
+  /** Broken quorum links each server has yet to hear of (reported when it takes input). */
+  private readonly linksDown = new Map<number, Set<number>>();
   private crashes = 0;
   private elections = 0;
   now = 0;
@@ -173,6 +186,7 @@ class Simulation {
       syncLimit: options.syncLimit,
       seed: this.random.int(2 ** 31),
       compactAfter: options.compactAfter,
+      pipelineLeaderAppends: options.pipelineLeaderAppends,
       onEvent: (id, text) => {
         if (text.includes('-> LEADING')) this.elections++;
         this.workload.onEvent(id, text);
@@ -277,7 +291,7 @@ class Simulation {
 
   private step(faults: boolean): void {
     this.now++;
-    this.network.tick();
+    for (const [from, to] of this.network.tick()) this.breakLink(from, to);
     if (faults) this.injectFaults();
     this.workload.tick(this.now);
     for (const id of this.ids) this.stepNode(id);
@@ -291,6 +305,7 @@ class Simulation {
         continue;
       }
       if (this.random.next() < this.options.crashProbability) {
+        for (const other of this.ids) this.breakLink(id, other);
         this.cluster.crash(id, 'random');
         this.network.dropTo(id);
         this.crashes++;
@@ -302,7 +317,28 @@ class Simulation {
     }
   }
 
+  /**
+   * The quorum connection between two servers broke (partition or crash): if one of them is
+   * the other's leader, both ends hear of it (`reportLinkDown`) the next time they take input.
+   */
+  private breakLink(a: number, b: number): void {
+    if (!this.options.reportLinksDown || a === b) return;
+    const peerA = this.cluster.node(a).peer;
+    const peerB = this.cluster.node(b).peer;
+    if (peerA === undefined || peerB === undefined) return;
+    if (peerA.leader !== b && peerB.leader !== a) return;
+    for (const [id, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const pending = this.linksDown.get(id) ?? new Set<number>();
+      pending.add(other);
+      this.linksDown.set(id, pending);
+    }
+  }
+
   private restart(id: number): void {
+    this.linksDown.delete(id);
     this.cluster.start(id);
     this.trace?.(`${this.now} ${id}: restarted`);
   }
@@ -317,6 +353,10 @@ class Simulation {
     for (const message of this.network.takeDue((to) => to === id)) {
       if (this.cluster.node(id).peer === peer && !this.cluster.busy(id)) peer.step(message);
     }
+    // After the messages that arrived before the break, as the quorum runtime does.
+    const linksDown = this.linksDown.get(id);
+    this.linksDown.delete(id);
+    for (const other of linksDown ?? []) if (!this.cluster.busy(id)) peer.reportLinkDown(other);
     this.workload.act(id);
     this.drainReady(id);
   }
