@@ -72,8 +72,7 @@ async function startServer(round: number, tag: string): Promise<ZookitProcess> {
 }
 
 /** One client: random pipelined writes until the connection dies or the deadline passes. */
-async function writeUntilKilled(port: number, deadlineMs: number): Promise<number> {
-  const { session } = await RawSession.connect({ port, timeOut: 4_000 });
+async function writeUntilKilled(session: RawSession, deadlineMs: number): Promise<number> {
   const acl = [...Ids.OPEN_ACL_UNSAFE];
   let inFlight = 0;
   let acknowledged = 0;
@@ -169,8 +168,15 @@ describe('server: fuzzy snapshots and SIGKILL', () => {
       const server = await startServer(round, 'load');
       const port = server.port;
       if (round === 0) await preload(port);
+      // Sessions first: the kill's random moment falls among writes, never before a handshake.
+      const sessions = await Promise.all(
+        Array.from(
+          { length: SESSIONS },
+          async () => (await RawSession.connect({ port, timeOut: 4_000 })).session,
+        ),
+      );
       const killAtMs = Date.now() + randomInt(random, KILL_DELAY_MS_MIN, KILL_DELAY_MS_MAX);
-      const clients = Array.from({ length: SESSIONS }, () => writeUntilKilled(port, killAtMs + 5_000));
+      const clients = sessions.map((session) => writeUntilKilled(session, killAtMs + 5_000));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, killAtMs - Date.now())));
       await server.kill();
       const acknowledged = (await Promise.all(clients)).reduce((sum, count) => sum + count, 0);
