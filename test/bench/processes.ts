@@ -3,7 +3,10 @@
  * PID and killed by that PID on exit, on SIGINT/SIGTERM, and on error. Apache's JVM is
  * tracked the same way by test/support/child-processes.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const livePids = new Set<number>();
 let handlersInstalled = false;
@@ -46,6 +49,22 @@ export function track(child: ChildProcess): number {
   livePids.add(pid);
   child.once('exit', () => livePids.delete(pid));
   return pid;
+}
+
+/**
+ * Forks `scriptPath` (TypeScript through tsx, like every script here) from the repository
+ * root with an IPC channel, tracked by PID. The channel's own error is not fatal: a dead
+ * child is reported by whoever talks to it.
+ */
+export function forkTracked(scriptPath: string): ChildProcess {
+  const child = fork(scriptPath, [], {
+    cwd: REPOSITORY_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  track(child);
+  child.on('error', () => undefined);
+  return child;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */

@@ -10,17 +10,16 @@
  * notification (release called → the waiter's predecessor watch firing) and the waiter's
  * decision (watch fired → acquire resolved).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InterProcessMutex } from '../../recipes/lock/index';
 import { ZooKit, type ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import { LatencyHistogram } from './histogram';
-import { stopChild, track } from './processes';
+import { forkTracked, stopChild } from './processes';
 import type { ContenderCommand, ContenderReply } from './recipes-contender';
 
 const CONTENDER_PATH = fileURLToPath(new URL('./recipes-contender.ts', import.meta.url));
-const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Session timeout of the contenders' clients. */
 const SESSION_TIMEOUT_MS = 10_000;
 /** Bound on a contender process starting and connecting. */
@@ -291,16 +290,7 @@ async function contendInProcesses(
   holdMs: number,
   headMarker: boolean,
 ): Promise<HoldRecord[][]> {
-  const children = Array.from({ length: contenders }, () => {
-    const child = fork(CONTENDER_PATH, [], {
-      cwd: REPOSITORY_ROOT,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    track(child);
-    child.on('error', () => undefined);
-    return child;
-  });
+  const children = Array.from({ length: contenders }, () => forkTracked(CONTENDER_PATH));
   try {
     const prepare: ContenderCommand = {
       type: 'prepare',

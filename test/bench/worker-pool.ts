@@ -2,16 +2,15 @@
  * The parent's side of the load generators: forked children running `load-worker.ts`,
  * each prepared with its share of a cell, started together, and their results merged.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assert } from '../../src/util/assert';
 import { LatencyHistogram } from './histogram';
 import type { LoadJob, LoadResult } from './load-job';
 import type { WorkerCommand, WorkerReply } from './load-worker';
-import { stopChild, track } from './processes';
+import { forkTracked, stopChild } from './processes';
 
 const WORKER_PATH = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
-const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Bound on opening a job's sessions. */
 const PREPARE_TIMEOUT_MS = 30_000;
 /** Slack beyond warm-up + window + drain before a worker counts as hung. */
@@ -22,15 +21,7 @@ export class LoadWorker {
   private constructor(private child: ChildProcess) {}
 
   private static fork(): ChildProcess {
-    const child = fork(WORKER_PATH, [], {
-      cwd: REPOSITORY_ROOT,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    track(child);
-    // A dead worker is reported by `request`; the channel's own error is not fatal here.
-    child.on('error', () => undefined);
-    return child;
+    return forkTracked(WORKER_PATH);
   }
 
   /** Forks a worker (TypeScript through tsx, like every script here). */
