@@ -5,14 +5,20 @@
  * client sends: the retried operation must settle exactly as the retrying wrapper did.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ZooKit, type ZooKitClient } from '../../../../src/client/client';
+import type { ZooKitClient } from '../../../../src/client/client';
 import { RetryNTimes } from '../../../../src/client/retry-policy';
 import { OpCode } from '../../../../src/protocol/constants';
 import { encodeStat } from '../../../../src/protocol/data';
 import { BadVersionError, ConnectionLossError, NoNodeError } from '../../../../src/protocol/errors';
 import { Reader } from '../../../../src/protocol/reader';
 import { decodeGetDataRequest, decodeSetDataRequest } from '../../../../src/protocol/records';
-import { acceptSession, type FakeConnection, FakeServer, SAMPLE_STAT } from '../support/fake-server';
+import {
+  acceptSession,
+  type FakeConnection,
+  type FakeServer,
+  SAMPLE_STAT,
+  startScriptedClient,
+} from '../support/fake-server';
 
 const SESSION = 0x5151n;
 const STAT = SAMPLE_STAT;
@@ -28,15 +34,11 @@ describe('client: a plain operation retried from its first request', () => {
   const accept = (): Promise<FakeConnection> => acceptSession(server, SESSION, 3);
 
   beforeEach(async () => {
-    server = await FakeServer.start();
-    client = ZooKit.newClient(`127.0.0.1:${server.port}`, {
-      sessionTimeoutMs: 6_000,
-      connectionTimeoutMs: 5_000,
-      retryPolicy: new RetryNTimes({ n: 2, sleepMsBetweenRetries: 10 }),
-    });
-    const started = client.start();
-    current = await accept();
-    await started;
+    ({
+      server,
+      client,
+      connection: current,
+    } = await startScriptedClient(new RetryNTimes({ n: 2, sleepMsBetweenRetries: 10 }), SESSION, 3));
   });
 
   afterEach(async () => {

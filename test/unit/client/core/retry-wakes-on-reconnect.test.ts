@@ -14,7 +14,13 @@ import type { Session } from '../../../../src/client/session';
 import { OpCode } from '../../../../src/protocol/constants';
 import { encodeStat } from '../../../../src/protocol/data';
 import { ConnectionLossError, ErrorCode } from '../../../../src/protocol/errors';
-import { acceptSession, type FakeConnection, FakeServer, SAMPLE_STAT } from '../support/fake-server';
+import {
+  acceptSession,
+  type FakeConnection,
+  type FakeServer,
+  SAMPLE_STAT,
+  startScriptedClient,
+} from '../support/fake-server';
 
 const SESSION = 0x6262n;
 const STAT = SAMPLE_STAT;
@@ -38,15 +44,11 @@ describe('client: a retry starts when the connection is back, not after the whol
   }
 
   beforeEach(async () => {
-    server = await FakeServer.start();
-    client = ZooKit.newClient(`127.0.0.1:${server.port}`, {
-      sessionTimeoutMs: 6_000,
-      connectionTimeoutMs: 5_000,
-      retryPolicy: new RetryNTimes({ n: 3, sleepMsBetweenRetries: SLEEP_MS }),
-    });
-    const started = client.start();
-    current = await accept();
-    await started;
+    ({
+      server,
+      client,
+      connection: current,
+    } = await startScriptedClient(new RetryNTimes({ n: 3, sleepMsBetweenRetries: SLEEP_MS }), SESSION, 5));
   });
 
   afterEach(async () => {

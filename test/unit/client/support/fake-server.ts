@@ -4,6 +4,8 @@
  * hold a handshake back while it moves a {@link ManualClock}, which no real server allows.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { ZooKit, type ZooKitClient } from '../../../../src/client/client';
+import type { RetryPolicy } from '../../../../src/client/retry-policy';
 import type { Stat } from '../../../../src/protocol/data';
 import { FrameDecoder } from '../../../../src/protocol/framing';
 import { Reader } from '../../../../src/protocol/reader';
@@ -197,4 +199,26 @@ export async function acceptSession(
     readOnly: false,
   });
   return connection;
+}
+
+/**
+ * A fake server and a started client connected to it with session `sessionId` (session
+ * timeout 6 s, connection timeout 5 s, `retryPolicy`); `connection` is the client's first.
+ * Close the client, then the server, after the test.
+ */
+export async function startScriptedClient(
+  retryPolicy: RetryPolicy,
+  sessionId: bigint,
+  passwordByte: number,
+): Promise<{ server: FakeServer; client: ZooKitClient; connection: FakeConnection }> {
+  const server = await FakeServer.start();
+  const client = ZooKit.newClient(`127.0.0.1:${server.port}`, {
+    sessionTimeoutMs: 6_000,
+    connectionTimeoutMs: 5_000,
+    retryPolicy,
+  });
+  const started = client.start();
+  const connection = await acceptSession(server, sessionId, passwordByte);
+  await started;
+  return { server, client, connection };
 }
