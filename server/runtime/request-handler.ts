@@ -136,7 +136,8 @@ export class RequestHandler {
         const ticket = order.write();
         this.server.afterPreparedWrites(() => {
           // Built when its turn comes, after the connection's earlier writes applied, so the
-          // header zxid covers them as Apache's does (a learner's sync may be released first).
+          // header zxid covers them as Apache's does (the core releases a learner's sync only
+          // after the writes forwarded before it; building late keeps that true here too).
           order.complete(ticket, () =>
             this.reply(connection, xid, 0, startedMs, type, (w) => encodeSyncResponse(w, { path })),
           );
