@@ -147,11 +147,21 @@ export async function connectedClient(
   return client;
 }
 
-/** Waits until `predicate` holds, polling every 20 ms, failing after `timeoutMs`. */
-export async function eventually(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Waits until `predicate` holds, polling every 20 ms, failing after `timeoutMs`; `what` may be
+ * a function, evaluated at the failure, to report the state seen then.
+ */
+export async function eventually(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const described = typeof what === 'string' ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

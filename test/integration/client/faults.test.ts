@@ -70,7 +70,13 @@ describeEachBackend('client session faults', (backend) => {
     const sessionId = client.sessionId;
     await client.create('/alive', null, { mode: CreateMode.EPHEMERAL });
     await suite.server.restart();
-    await eventually(() => states.includes('RECONNECTED'), 18_000, 'RECONNECTED');
+    const restartedMs = Date.now();
+    await eventually(
+      () => states.includes('RECONNECTED'),
+      18_000,
+      () =>
+        `RECONNECTED (states ${states.join(',')}, now ${client.state}, ${Date.now() - restartedMs} ms after the restart)`,
+    );
     expect(states).toEqual(['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
     expect(client.sessionId).toBe(sessionId);
     expect((await client.exists('/alive'))?.ephemeralOwner).toBe(sessionId);
