@@ -159,6 +159,11 @@ export interface WatchedNodeKnowledge {
   wasHeadAtOurRead: boolean;
   /** A `getData` of the watched node showed the head marker ({@link isHeadMarked}). */
   markedHead: boolean;
+  /**
+   * Our own node's data changed while we waited (or a `getData` of it showed the marker):
+   * the releasing head granted us the lock, in the transaction that deleted its node.
+   */
+  grantedToUs: boolean;
 }
 
 /**
@@ -179,7 +184,25 @@ export function watchedNodeChangeDecision(
 ): 'acquire' | 'rearm' | 'read' {
   if (event === 'NodeDataChanged') return 'rearm';
   if (event !== 'NodeDeleted') return 'read';
-  return knowledge.wasHeadAtOurRead || knowledge.markedHead ? 'acquire' : 'read';
+  return knowledge.wasHeadAtOurRead || knowledge.markedHead || knowledge.grantedToUs ? 'acquire' : 'read';
+}
+
+/**
+ * The node a releasing holder of a mutex grants the lock to: the one sorted right after ours,
+ * if it is a lock node. It stays our successor until it leaves: it was listed, so every node
+ * created later has a larger sequence and sorts after it, and any node between us would have
+ * been listed instead. The grant (its data rewritten unchanged, in the transaction that
+ * deletes our node) tells it, and its own watchers, that it is the head: it takes the lock on
+ * the notifications alone, without reading the children. Throws {@link OwnNodeMissingError}
+ * when our node is not listed.
+ */
+export function grantSuccessor(
+  sortedChildren: readonly string[],
+  ourNodeName: string,
+  lockName: string,
+): string | undefined {
+  const next = sortedChildren[indexOfOurNode(sortedChildren, ourNodeName) + 1];
+  return next?.includes(lockName) ? next : undefined;
 }
 
 /**

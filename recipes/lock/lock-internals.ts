@@ -26,6 +26,7 @@ import {
 } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import {
+  grantSuccessor,
   headMarkNeeded,
   isHeadMarked,
   type LockDecision,
@@ -53,6 +54,25 @@ export interface LockDriver {
    * notification, no more. See `watchedNodeChangeDecision` and `headMarkNeeded`.
    */
   readonly headHandoff?: boolean;
+  /**
+   * True for the mutex: a holder that knows its successor releases by granting it the lock
+   * (its data rewritten unchanged in the transaction that deletes ours). See `grantSuccessor`.
+   */
+  readonly grants?: boolean;
+}
+
+/** A holder's successor as last looked up: the node to grant and its data to write back unchanged. */
+export interface SuccessorNode {
+  readonly path: string;
+  readonly data: Buffer;
+  /** Its data version as read: the grant's setData is checked against it. */
+  readonly version: number;
+}
+
+/** Our node once we hold the lock, with what we learned of our successor (see {@link LockDriver.grants}). */
+export interface AcquiredNode extends HeldNode {
+  /** The lookup of our successor, when one was started; resolves `undefined` for none. */
+  readonly successor: Promise<SuccessorNode | undefined> | undefined;
 }
 
 /** Times a lost node is replaced within one `acquire` before giving up. */
@@ -64,6 +84,13 @@ export const DECISION_ROUNDS_MAX = 100_000;
  * marker); beyond a few changes (someone else writing it) we read the children instead.
  */
 export const WATCH_REARMS_MAX = 4;
+
+/**
+ * How long a release waits for a successor lookup still in flight before it deletes without a
+ * grant. The lookup is a read or two, far shorter than this; the bound only keeps a release
+ * from hanging on a connection that went away meanwhile.
+ */
+export const GRANT_LOOKUP_WAIT_MS = 100;
 
 /** Our node kept vanishing while we waited (sessions keep expiring). */
 export class LockAcquireError extends Error {
@@ -91,6 +118,10 @@ export interface LockInternalsOptions {
   onHandoffWithoutRead?: () => void;
   /** Instrumentation: called when our head marker was written. */
   onHeadMarked?: (path: string) => void;
+  /** Release by grant when the driver allows it (default true). See {@link LockDriver.grants}. */
+  grant?: boolean;
+  /** Instrumentation: called when a release granted the lock to `successorPath`. */
+  onGranted?: (successorPath: string) => void;
 }
 
 /** A point in time on the monotonic clock, or none. */
@@ -105,25 +136,34 @@ export function deadlineAfter(timeoutMs: number | undefined): Deadline {
 
 type WaitOutcome = 'acquired' | 'timeout' | 'missing';
 
+/** What one of our nodes learns while it waits: whether it was granted, and its successor. */
+interface NodeWait {
+  /** The releasing head granted our node the lock ({@link WatchedNodeKnowledge.grantedToUs}). */
+  granted: boolean;
+  /** The lookup of our successor, once started (grants only). */
+  successor: Promise<SuccessorNode | undefined> | undefined;
+}
+
 /** Creates our node and waits for our turn. One instance serves one lock path. */
 export class LockInternals {
   constructor(private readonly options: LockInternalsOptions) {}
 
   /** Our node once we hold the lock, or `undefined` at the deadline (our node deleted). */
-  async attempt(deadline: Deadline, signal: AbortSignal | undefined): Promise<HeldNode | undefined> {
+  async attempt(deadline: Deadline, signal: AbortSignal | undefined): Promise<AcquiredNode | undefined> {
     for (let creation = 0; creation < NODE_RECREATIONS_MAX; creation++) {
       throwIfAborted(signal);
       const node = await this.createNode(signal);
+      const wait: NodeWait = { granted: false, successor: undefined };
       let outcome: WaitOutcome;
       try {
-        outcome = await this.waitForTurn(node, deadline, signal);
+        outcome = await this.waitForTurn(node, wait, deadline, signal);
       } catch (error) {
         await this.deleteNode(node.path);
         // The session ended under us: our node went with it; queue again with a new one.
         if (error instanceof SessionExpiredError) continue;
         throw error;
       }
-      if (outcome === 'acquired') return node;
+      if (outcome === 'acquired') return { ...node, successor: wait.successor };
       await this.deleteNode(node.path);
       if (outcome === 'timeout') return undefined;
     }
@@ -135,6 +175,30 @@ export class LockInternals {
   /** Deletes our node: guaranteed (retried in the background after a connection failure). */
   deleteNode(path: string): Promise<void> {
     return deleteOwnNode(this.options.client, path);
+  }
+
+  /**
+   * Lets go of a node we hold: by granting the lock to our successor when we know it (one
+   * transaction: its data rewritten unchanged, checked against the version we read, then our
+   * node deleted), else by deleting our node. A grant that fails (the successor left, its data
+   * changed, the connection) changes nothing, and the guaranteed delete follows.
+   */
+  async release(node: AcquiredNode): Promise<void> {
+    const successor = node.successor && (await settledWithin(node.successor, GRANT_LOOKUP_WAIT_MS));
+    if (successor !== undefined) {
+      try {
+        await this.options.client
+          .transaction()
+          .setData(successor.path, successor.data, successor.version)
+          .delete(node.path)
+          .commit();
+        this.options.onGranted?.(successor.path);
+        return;
+      } catch {
+        // Fall through: a plain delete; the successor then decides as without grants.
+      }
+    }
+    await this.deleteNode(node.path);
   }
 
   /** The children of the lock path, sorted (empty when the path does not exist). */
@@ -154,10 +218,12 @@ export class LockInternals {
 
   private async waitForTurn(
     node: HeldNode,
+    wait: NodeWait,
     deadline: Deadline,
     signal: AbortSignal | undefined,
   ): Promise<WaitOutcome> {
     const ourName = nameOf(node.path);
+    if (this.grants()) this.watchForGrant(node.path, wait);
     /** A read of the children already under way (see {@link watchPredecessor}). */
     let prefetched: Promise<string[]> | undefined;
     for (let round = 0; round < DECISION_ROUNDS_MAX; round++) {
@@ -171,18 +237,28 @@ export class LockInternals {
         if (error instanceof OwnNodeMissingError) return 'missing';
         throw error;
       }
-      if (decision.acquired) return this.acquired(node, () => headMarkNeeded('read', sorted, ourName));
+      if (decision.acquired) {
+        if (this.grants()) wait.successor = this.lookUpSuccessor(Promise.resolve(sorted), ourName);
+        return this.acquired(node, () => headMarkNeeded('read', sorted, ourName));
+      }
       const exclusive = this.options.driver.headHandoff === true;
       const knowledge: WatchedNodeKnowledge = {
         wasHeadAtOurRead: exclusive && sorted[0] === decision.watch,
         markedHead: false,
+        grantedToUs: false,
       };
-      const outcome = await this.watchPredecessor(decision.watch, knowledge, deadline, signal);
+      const outcome = await this.watchPredecessor(decision.watch, ourName, knowledge, wait, deadline, signal);
       prefetched = outcome.prefetched;
       if (outcome.next === 'timeout') return 'timeout';
       if (outcome.next === 'acquire' && exclusive) {
         this.options.onHandoffWithoutRead?.();
-        return this.acquired(node, () => headMarkNeeded('handoff', sorted, ourName));
+        if (this.grants()) {
+          // A successor found while we waited stays ours; none found then: look again now.
+          const earlier = wait.successor ?? Promise.resolve(undefined);
+          wait.successor = earlier.then((found) => found ?? this.lookUpSuccessor(undefined, ourName));
+        }
+        // A granted node already carries the marker (its version moved with the grant).
+        return this.acquired(node, () => !wait.granted && headMarkNeeded('handoff', sorted, ourName));
       }
     }
     throw new LockAcquireError(`${this.options.basePath}: no decision after ${DECISION_ROUNDS_MAX} rounds`);
@@ -228,7 +304,9 @@ export class LockInternals {
    */
   private async watchPredecessor(
     watchName: string,
+    ourName: string,
     knowledge: WatchedNodeKnowledge,
+    wait: NodeWait,
     deadline: Deadline,
     signal: AbortSignal | undefined,
   ): Promise<{ next: 'acquire' | 'read' | 'timeout'; prefetched?: Promise<string[]> }> {
@@ -241,7 +319,12 @@ export class LockInternals {
         const watching = this.watchNode(path);
         const prefetched = readAlongside ? this.sortedChildren() : undefined;
         prefetched?.catch(() => undefined); // awaited only when used
+        // The watched node's data changed: it has just become the head (granted or marked), so
+        // our turn is next. Find our successor now, while it holds, for our own release.
+        if (arming > 0 && this.grants() && wait.successor === undefined)
+          wait.successor = this.lookUpSuccessor(prefetched, ourName);
         const watched = await watching;
+        knowledge.grantedToUs = wait.granted;
         if (watched === undefined) {
           const next = watchedNodeChangeDecision('NodeDeleted', knowledge) === 'acquire' ? 'acquire' : 'read';
           return next === 'read' && prefetched !== undefined ? { next, prefetched } : { next };
@@ -258,6 +341,8 @@ export class LockInternals {
           outcome === 'reconnected' || (outcome.type !== 'NodeDeleted' && outcome.type !== 'NodeDataChanged')
             ? 'other'
             : outcome.type;
+        // A grant's notification on our node comes before the deletion of the one we watch.
+        knowledge.grantedToUs = wait.granted;
         const next = watchedNodeChangeDecision(event, knowledge);
         if (next !== 'rearm') return { next };
         readAlongside = exclusive && !knowledge.wasHeadAtOurRead && !knowledge.markedHead;
@@ -266,6 +351,52 @@ export class LockInternals {
       }
     }
     return { next: 'read' };
+  }
+
+  /** True when this lock releases by grant ({@link LockDriver.grants} and the `grant` option). */
+  private grants(): boolean {
+    return this.options.driver.grants === true && this.options.grant !== false;
+  }
+
+  /**
+   * Watches our own waiting node for a grant: only a releasing head writes a waiting node's
+   * data, so a data change, or a data version of 1 or more when we read it, is the grant.
+   * (Curator's revocation message is not one; the watch is one-shot, and a grant is final.)
+   */
+  private watchForGrant(path: string, wait: NodeWait): void {
+    this.options.client
+      .getData(path, {
+        watch: (event: WatchEvent) => {
+          if (event.type === 'NodeDataChanged') wait.granted = true;
+        },
+      })
+      .then(
+        (read) => {
+          if (isHeadMarked(read.stat.version, read.data)) wait.granted = true;
+        },
+        () => undefined, // gone or disconnected: the wait's own reads decide
+      );
+  }
+
+  /**
+   * Our successor ({@link grantSuccessor}) from `sorted` (a read under way) or a new read of the
+   * children, with its data as it is now; `undefined` when there is none or anything fails
+   * (we then release without a grant).
+   */
+  private async lookUpSuccessor(
+    sorted: Promise<string[]> | undefined,
+    ourName: string,
+  ): Promise<SuccessorNode | undefined> {
+    const { client, basePath, driver } = this.options;
+    try {
+      const name = grantSuccessor(await (sorted ?? this.sortedChildren()), ourName, driver.lockName);
+      if (name === undefined) return undefined;
+      const path = `${basePath}/${name}`;
+      const read = await client.getData(path);
+      return { path, data: read.data, version: read.stat.version };
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -397,6 +528,19 @@ export async function waitFor<T>(
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** What `promise` resolves to if it settles within `ms`, else `undefined` (a rejection counts as `undefined`). */
+async function settledWithin<T>(promise: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -17,8 +17,8 @@ import { type NodeData, NoNodeError, type Stat, type WatchEvent, type ZooKitClie
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
-import { type AcquireOptions, type HeldNode, LockHandle, type OwnershipHandle } from './lock-handle';
-import { deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
+import { type AcquireOptions, LockHandle, type OwnershipHandle } from './lock-handle';
+import { type AcquiredNode, deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
 
 /** Anything `InterProcessMultiLock` can combine. */
 export interface InterProcessLock {
@@ -47,10 +47,19 @@ export interface LockOptions {
   onHandoffWithoutRead?: () => void;
   /** Instrumentation: called when this lock's head marker was written. */
   onHeadMarked?: (path: string) => void;
+  /**
+   * Release by grant (default true; the mutex only): a holder that knows its successor hands
+   * it the lock in the transaction that deletes its node, by rewriting the successor's data
+   * unchanged, so the successor takes the lock on the notifications alone (no read). Off: a
+   * plain delete.
+   */
+  grant?: boolean;
+  /** Instrumentation: called when a release granted the lock to `successorPath`. */
+  onGranted?: (successorPath: string) => void;
 }
 
 interface Hold {
-  node: HeldNode;
+  node: AcquiredNode;
   ownership: OwnershipSignal;
   /** Handles not yet released. */
   count: number;
@@ -64,6 +73,7 @@ export const mutexDriver: LockDriver = {
   sort: (children) => sortLockChildren(children, LockNames.mutex),
   decide: (sortedChildren, ourNodeName) => lockDecision(sortedChildren, ourNodeName, 1),
   headHandoff: true,
+  grants: true,
 };
 
 /** A re-entrant lock with any driver (the mutex, and both sides of the read/write lock). */
@@ -93,6 +103,8 @@ export class ReentrantLock implements InterProcessLock {
         ? {}
         : { onHandoffWithoutRead: options.onHandoffWithoutRead }),
       ...(options.onHeadMarked === undefined ? {} : { onHeadMarked: options.onHeadMarked }),
+      ...(options.grant === undefined ? {} : { grant: options.grant }),
+      ...(options.onGranted === undefined ? {} : { onGranted: options.onGranted }),
     });
   }
 
@@ -146,7 +158,7 @@ export class ReentrantLock implements InterProcessLock {
       if (this.hold === hold) this.hold = undefined;
       hold.ownership.abort('released');
       hold.ownership.dispose();
-      await this.internals.deleteNode(hold.node.path);
+      await this.internals.release(hold.node);
     });
   }
 

@@ -109,7 +109,7 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
       throw error;
     } finally {
       if (lease !== undefined) await this.internalLock.deleteNode(lease.path);
-      await this.internalLock.deleteNode(lockNode.path);
+      await this.internalLock.release(lockNode);
     }
   }
 

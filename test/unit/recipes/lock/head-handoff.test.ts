@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CURATOR_REVOKE_MESSAGE,
+  grantSuccessor,
   headMarkNeeded,
   isHeadMarked,
   OwnNodeMissingError,
@@ -38,16 +39,28 @@ describe('recipes: lock decisions: the head marker', () => {
 });
 
 describe('recipes: lock decisions: a waiter’s watched node changes', () => {
-  const neither = { wasHeadAtOurRead: false, markedHead: false };
-  const headAtRead = { wasHeadAtOurRead: true, markedHead: false };
-  const marked = { wasHeadAtOurRead: false, markedHead: true };
+  const neither = { wasHeadAtOurRead: false, markedHead: false, grantedToUs: false };
+  const headAtRead = { wasHeadAtOurRead: true, markedHead: false, grantedToUs: false };
+  const marked = { wasHeadAtOurRead: false, markedHead: true, grantedToUs: false };
+  const granted = { wasHeadAtOurRead: false, markedHead: false, grantedToUs: true };
 
   it('acquires without a read on the deletion of a node known to have been the head', () => {
     expect(watchedNodeChangeDecision('NodeDeleted', headAtRead)).toBe('acquire');
     expect(watchedNodeChangeDecision('NodeDeleted', marked)).toBe('acquire');
-    expect(watchedNodeChangeDecision('NodeDeleted', { wasHeadAtOurRead: true, markedHead: true })).toBe(
-      'acquire',
-    );
+    expect(
+      watchedNodeChangeDecision('NodeDeleted', {
+        wasHeadAtOurRead: true,
+        markedHead: true,
+        grantedToUs: false,
+      }),
+    ).toBe('acquire');
+  });
+
+  it('acquires without a read on the deletion of its predecessor when its own node was granted', () => {
+    expect(watchedNodeChangeDecision('NodeDeleted', granted)).toBe('acquire');
+    // A grant proves nothing until the predecessor is gone, and a lost watch proves nothing.
+    expect(watchedNodeChangeDecision('NodeDataChanged', granted)).toBe('rearm');
+    expect(watchedNodeChangeDecision('other', granted)).toBe('read');
   });
 
   it('reads the children on the deletion of a node not known to have been the head (it may have given up)', () => {
@@ -62,5 +75,23 @@ describe('recipes: lock decisions: a waiter’s watched node changes', () => {
   it('reads the children on anything else (watch removed, reconnected), whatever it knew', () => {
     expect(watchedNodeChangeDecision('other', headAtRead)).toBe('read');
     expect(watchedNodeChangeDecision('other', marked)).toBe('read');
+  });
+});
+
+describe('recipes: lock decisions: whom a releasing holder grants the lock', () => {
+  it('is the lock node sorted right after ours', () => {
+    const queue = [node(4), node(5), node(9)];
+    expect(grantSuccessor(queue, node(4), 'lock-')).toBe(node(5));
+    expect(grantSuccessor(queue, node(5), 'lock-')).toBe(node(9));
+  });
+
+  it('is nobody when we are last, or when the next child is not a lock node', () => {
+    expect(grantSuccessor([node(4)], node(4), 'lock-')).toBeUndefined();
+    expect(grantSuccessor([node(4), node(9)], node(9), 'lock-')).toBeUndefined();
+    expect(grantSuccessor([node(4), 'leases'], node(4), 'lock-')).toBeUndefined();
+  });
+
+  it('throws when our node is not listed (it is gone: nothing to grant)', () => {
+    expect(() => grantSuccessor([node(4), node(5)], node(6), 'lock-')).toThrow(OwnNodeMissingError);
   });
 });
