@@ -13,8 +13,8 @@
 import { LeaderLatch, NodeCache } from '../../recipes/index';
 import { ZooKit, type ZooKitClient } from '../../src/index';
 import { LatencyHistogram } from './histogram';
-import { type HandoffFigures, measureHandoffs, roundTripsUs } from './recipes-contention';
-import { formatLatency, formatRatio, markdownTable, verdict } from './report';
+import { type HandoffFigures, measureHandoffs, median, roundTripsUs } from './recipes-contention';
+import { formatLatency, formatRatio, formatSignedLatency, markdownTable, verdict } from './report';
 import type { BenchServer } from './servers';
 
 /** Bound on any single wait (an acquire, a failover, a propagation). */
@@ -172,15 +172,19 @@ function recipesTable(figures: readonly RecipeFigures[]): string {
   const p50p99 = (histogram: LatencyHistogram): string =>
     `${p50(histogram)} / ${formatLatency(histogram.percentileUs(0.99))}`;
   const rows = figures.map((entry) => {
-    // One write round trip plus one notification; a notification costs at most a read round trip.
-    const boundUs = entry.writeUs + entry.readUs;
-    const ratio = entry.handoff10.handoff.percentileUs(0.5) / boundUs;
+    // The goal: one write round trip plus one notification. The write is the holder's own
+    // release (a grant or a delete), measured in the same handoff under the same load; what
+    // the handoff takes beyond it must be no more than a notification, which costs at most a
+    // (quiet) read round trip.
+    const beyondUs = median(entry.handoff10.beyondDeleteUs);
+    const ratio = entry.handoff10.handoff.percentileUs(0.5) / (entry.writeUs + entry.readUs);
     return [
       entry.server,
       `${formatLatency(entry.writeUs)} / ${formatLatency(entry.readUs)}`,
       p50p99(entry.handoff2.handoff),
       p50p99(entry.handoff10.handoff),
-      `${formatRatio(ratio)} ${verdict(ratio <= 1)}`,
+      `${formatSignedLatency(beyondUs)} ${verdict(beyondUs <= entry.readUs)}`,
+      formatRatio(ratio),
       `${p50(entry.handoff10.deleteRoundTrip)} / ${p50(entry.handoff10.notification)} / ${p50(entry.handoff10.decision)} (${entry.handoff10.withoutRead} of ${entry.handoff10.count} without a read)`,
       p50p99(entry.failover),
       p50p99(entry.propagation),
@@ -191,8 +195,9 @@ function recipesTable(figures: readonly RecipeFigures[]): string {
     'write / read RTT p50',
     'lock handoff, 2 processes p50 / p99',
     'lock handoff, 10 processes p50 / p99',
-    'handoff(10) p50 ÷ (write + read RTT) (≤ 1)',
-    'handoff(10) parts p50: holder delete RTT / release → waiter event / event → acquired (handoffs without a read)',
+    'handoff(10) beyond the holder’s release RTT, median (≤ read RTT: one notification)',
+    'handoff(10) p50 ÷ quiet (write + read RTT)',
+    'handoff(10) parts p50: holder release RTT / release → waiter event / event → acquired (handoffs without a read)',
     'leader failover p50 / p99',
     'write → all 50 caches p50 / p99',
   ];

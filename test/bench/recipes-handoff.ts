@@ -19,7 +19,7 @@ import {
   median,
   roundTripsUs,
 } from './recipes-contention';
-import { formatLatency, formatRatio, markdownTable } from './report';
+import { formatLatency, formatRatio, formatSignedLatency, markdownTable } from './report';
 import { type BenchServer, startApache, startZookit } from './servers';
 
 /** The row of a handoff run: p50s of the handoff and its parts, and the goal ratio. */
@@ -48,16 +48,12 @@ const HANDOFF_HEADERS = [
   'write / read RTT p50',
   'handoff p50 / p99',
   'p50 ÷ (write + read)',
-  'holder delete RTT p50',
+  'holder release RTT p50',
   'release → waiter event p50',
   'event → acquired p50',
   'handoff − delete RTT, median',
   'handoffs',
 ] as const;
-
-function formatSignedLatency(latencyUs: number): string {
-  return latencyUs < 0 ? `−${formatLatency(-latencyUs)}` : formatLatency(latencyUs);
-}
 
 function flag(args: string[], name: string, fallback: number, min = 1): number {
   const index = args.indexOf(name);

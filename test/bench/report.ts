@@ -16,6 +16,11 @@ export function formatLatency(latencyUs: number): string {
   return `${(latencyUs / 1_000).toFixed(2)} ms`;
 }
 
+/** {@link formatLatency} with a minus sign for a negative span (an event before its reference). */
+export function formatSignedLatency(latencyUs: number): string {
+  return latencyUs < 0 ? `−${formatLatency(-latencyUs)}` : formatLatency(latencyUs);
+}
+
 /** A ratio with two decimals and a `×`. */
 export function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–';
