@@ -66,17 +66,21 @@ export class ZabLog {
   /** Entries with after < zxid ≤ through, in order. */
   slice(after: bigint, through: bigint): LogEntry[] {
     assert(after >= this.base, `entries after ${after} are held (base ${this.base})`);
-    return this.entries.filter((entry) => entry.zxid > after && entry.zxid <= through);
+    // A binary search to the first entry, then only the entries returned: the log holds up to
+    // snapCount entries and the leader slices it on every commit.
+    const slice: LogEntry[] = [];
+    for (let index = this.firstIndexAbove(after); index < this.entries.length; index++) {
+      const entry = this.entries[index] as LogEntry;
+      if (entry.zxid > through) break;
+      slice.push(entry);
+    }
+    return slice;
   }
 
   /** The largest held zxid below `zxid` (the base if none). */
   previousZxid(zxid: bigint): bigint {
-    let previous = this.base;
-    for (const entry of this.entries) {
-      if (entry.zxid >= zxid) break;
-      previous = entry.zxid;
-    }
-    return previous;
+    const index = this.firstIndexAbove(zxid - 1n) - 1;
+    return index < 0 ? this.base : (this.entries[index] as LogEntry).zxid;
   }
 
   /** Appends one entry (its zxid above every held one) and queues it for persistence. */
@@ -129,6 +133,18 @@ export class ZabLog {
     const taken = this.pending;
     this.pending = { snapshot: undefined, truncateAfter: undefined, entries: [] };
     return taken;
+  }
+
+  /** The index of the first entry with a zxid above `zxid` (the length when there is none). */
+  private firstIndexAbove(zxid: bigint): number {
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.entries[middle] as LogEntry).zxid > zxid) high = middle;
+      else low = middle + 1;
+    }
+    return low;
   }
 
   private indexOf(zxid: bigint): number {

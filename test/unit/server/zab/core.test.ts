@@ -127,6 +127,33 @@ describe('zab: log pending writes', () => {
   });
 });
 
+describe('zab: log lookups', () => {
+  it('slice and previousZxid agree with a linear scan on random gapped logs (binary search bounds)', () => {
+    const random = seededRandom(20261122);
+    for (let trial = 0; trial < 200; trial++) {
+      const zxids: bigint[] = [];
+      let next = BigInt(1 + random.int(5));
+      const base = next - 1n;
+      for (let count = random.int(12); count > 0; count--) {
+        zxids.push(next);
+        next += BigInt(1 + random.int(3)); // gaps, as across epochs
+      }
+      const log = new ZabLog(
+        base,
+        zxids.map((zxid) => ({ zxid, data: Buffer.from(zxid.toString()) })),
+      );
+      for (let probe = 0; probe < 20; probe++) {
+        const after = base + BigInt(random.int(40));
+        const through = after + BigInt(random.int(40)) - 5n;
+        const expected = zxids.filter((zxid) => zxid > after && zxid <= through);
+        expect(log.slice(after, through).map((value) => value.zxid)).toEqual(expected);
+        const below = zxids.filter((zxid) => zxid < after);
+        expect(log.previousZxid(after)).toBe(below.at(-1) ?? base);
+      }
+    }
+  });
+});
+
 describe('zab: peer', () => {
   const config = {
     id: 1,
