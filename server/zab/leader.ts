@@ -518,7 +518,10 @@ export class Leader {
       }
     }
     const quorumZxid = quorumAckedZxid(membership, acked);
-    // The leader's own durable copy is part of every commit.
+    // The leader's own durable copy is part of every commit. Apache commits on any quorum, but
+    // here waiting for the leader's fsync batches commits: committing on followers' ACKs alone
+    // sent more, smaller COMMITs and cut ensemble write throughput under load by about a
+    // quarter (setData 4×16 per member, 2026-11-22), for a lower latency only when idle.
     const target = minZxid(quorumZxid, this.selfDurableZxid);
     const previous = this.core.committedZxid;
     if (target <= previous) return;
