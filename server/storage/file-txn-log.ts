@@ -9,6 +9,7 @@
  * round's write + fsync is issued just before a finished round's appends resolve, so the disk works on round N+1
  * while the callers of round N apply and reply (Apache's sync thread and final processor overlap the same way).
  */
+import { writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { assert } from '../../src/util/assert';
@@ -306,7 +307,11 @@ export class FileTxnLog implements TxnLogStore {
   }
 
   private async writeAndSync(current: OpenSegment, data: Buffer): Promise<OpenSegment> {
-    await writeFully(current.handle, data, current.size);
+    // The batch is written on this thread (a copy into the page cache, microseconds for a
+    // batch of small txns) and only the fdatasync goes to the thread pool: one hop per batch
+    // instead of two. Measured on the benchmark machine (raw setData/create 16×1, 3 A/B
+    // rounds): +10 % setData, +25 % create throughput.
+    writeFullySync(current.handle.fd, data, current.size);
     await this.syncLog(current.handle);
     return current;
   }
@@ -400,4 +405,14 @@ function withoutUndefined(options: FileTxnLogOptions): Partial<typeof defaults> 
   return Object.fromEntries(
     Object.entries(options).filter(([key, value]) => key in defaults && value !== undefined),
   ) as Partial<typeof defaults>;
+}
+
+/** Writes all of `data` at `position` with blocking positional writes. */
+function writeFullySync(fd: number, data: Buffer, position: number): void {
+  let written = 0;
+  while (written < data.length) {
+    const count = writeSync(fd, data, written, data.length - written, position + written);
+    assert(count > 0, 'a write made progress');
+    written += count;
+  }
 }
