@@ -254,8 +254,11 @@ export class LockInternals {
         this.options.onHandoffWithoutRead?.();
         if (this.grants()) {
           // A successor found while we waited stays ours; none found then: look again now.
+          // Started on the next turn, so the caller has its handle before this read is sent.
           const earlier = wait.successor ?? Promise.resolve(undefined);
-          wait.successor = earlier.then((found) => found ?? this.lookUpSuccessor(undefined, ourName));
+          wait.successor = earlier
+            .then(nextTurn)
+            .then((found) => found ?? this.lookUpSuccessor(undefined, ourName));
         }
         // A granted node already carries the marker (its version moved with the grant).
         return this.acquired(node, () => !wait.granted && headMarkNeeded('handoff', sorted, ourName));
@@ -529,6 +532,11 @@ export async function waitFor<T>(
     if (timer !== undefined) clearTimeout(timer);
     if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Resolves with `value` on the next event-loop turn (after the current one's I/O callbacks). */
+function nextTurn<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(() => resolve(value)));
 }
 
 /** What `promise` resolves to if it settles within `ms`, else `undefined` (a rejection counts as `undefined`). */

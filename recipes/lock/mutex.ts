@@ -146,7 +146,12 @@ export class ReentrantLock implements InterProcessLock {
     if (node === undefined) return false;
     const ownership = new OwnershipSignal(this.client, this.policy, node.path);
     this.hold = { node, ownership, count: 1, nodeGone: false };
-    this.watchOwnNode(this.hold);
+    // After the caller has its handle (next turn): the new holder's first moment is its own,
+    // not spent encoding and sending this request. A deletion meanwhile is seen all the same.
+    const hold = this.hold;
+    setImmediate(() => {
+      if (!hold.ownership.signal.aborted) this.watchOwnNode(hold);
+    });
     return this.handleFor(this.hold);
   }
 
