@@ -337,7 +337,7 @@ export class Session {
 
   /** One connect attempt to `host`: resolves when the handshake succeeds or the attempt fails. */
   private attempt(host: HostAddress): Promise<AttemptOutcome> {
-    const timeoutMs = Math.max(1, Math.floor(this.options.sessionTimeoutMs / this.hosts.size));
+    const timeoutMs = connectAttemptTimeoutMs(this.options.sessionTimeoutMs, this.hosts.size);
     // What the attempt asks for: a handshake is judged against these, not against the
     // session state when it answers (the session may have been declared LOST meanwhile).
     // A session only ever seen by read-only servers is not resumed (Apache's rule).
@@ -606,4 +606,18 @@ export class Session {
     }
     this.armSweep();
   }
+}
+
+/**
+ * How long one connect attempt may take, TCP connect and handshake together: the session
+ * timeout shared by the hosts (Apache's client), but at most a third of it (and never below
+ * 2 s when the session allows that long), so a server that accepts the TCP connection and
+ * never answers the ConnectRequest costs a fraction of the session's life, not all of it.
+ * Seen with Apache 3.8 restarting under load: a connection made after its port was bound but
+ * before it served got no answer and no close; waiting the whole 18 s session timeout on it
+ * expired the session although the server was ready a second later.
+ */
+export function connectAttemptTimeoutMs(sessionTimeoutMs: number, hostCount: number): number {
+  const shared = Math.max(1, Math.floor(sessionTimeoutMs / Math.max(1, hostCount)));
+  return Math.min(shared, Math.max(Math.floor(sessionTimeoutMs / 3), 2_000));
 }
