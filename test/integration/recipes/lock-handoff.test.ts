@@ -121,22 +121,8 @@ for (const backend of recipeBackends) {
       options: { headMarker?: boolean; grant?: boolean },
     ): Promise<Contender[]> {
       const holderClient = await startClient(suite.server, clients);
-      const contenders: Contender[] = [];
-      for (let index = 0; index < waiters; index++) {
-        const client = await startClient(suite.server, clients);
-        contenders.push(
-          await queueContender(
-            client,
-            (hooks) => new InterProcessMutex(client, path, { ...hooks, ...options }),
-          ),
-        );
-        // Queued behind a node that is not the head (but the first waiter): it read too early.
-        await eventually(
-          async () => contenders[index]?.armed.length === 1,
-          10_000,
-          `waiter ${index} watches its predecessor`,
-        );
-      }
+      // Each queued behind a node that is not the head (but the first waiter): it read too early.
+      const contenders = await queueGranting(path, waiters, options, []);
       expect((await holderClient.getChildren(path)).length).toBe(waiters + 1);
       return contenders;
     }
