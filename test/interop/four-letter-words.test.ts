@@ -52,6 +52,19 @@ function normaliseIds(text: string): string {
     .replace(/\w{3} \w{3} \d\d \d\d:\d\d:\d\d \w+ \d{4}/g, '<date>');
 }
 
+/**
+ * An expiry queue with its emptied buckets left out. Both servers keep a bucket a session
+ * has moved out of until the bucket's time passes (Apache's `ExpiryQueue` does), so whether
+ * `0 expire at …` shows depends on when the last ping landed — timing, not behaviour.
+ */
+function withoutEmptyBuckets(text: string): string {
+  const kept = text.replace(/^0 expire at .*\n/gm, '');
+  return kept.replace(/^Sets \(\d+\)\/\((\d+)\):$/gm, (_line, members: string) => {
+    const buckets = (kept.match(/^\d+ expire at /gm) ?? []).length;
+    return `Sets (${buckets})/(${members}):`;
+  });
+}
+
 /** The shape of a `cons`/`stat` client line: the keys inside its parentheses. */
 function clientLineKeys(line: string): string[] {
   const inside = /\((.*)\)$/.exec(line)?.[1] ?? '';
@@ -219,7 +232,8 @@ describeApache('four-letter words: zookit and Apache ZooKeeper, whitelist *', ()
   });
 
   it('dump reports the same sessions and ephemerals', () => {
-    const beforeConnections = (text: string) => normaliseIds(text.split('Connections dump:')[0] ?? '');
+    const beforeConnections = (text: string) =>
+      withoutEmptyBuckets(normaliseIds(text.split('Connections dump:')[0] ?? ''));
     expect(beforeConnections(word(zookit, 'dump'))).toBe(beforeConnections(word(apache, 'dump')));
     expect(word(zookit, 'dump')).toContain('Sessions with Ephemerals (1):');
     expect(word(zookit, 'dump')).toContain('\t/four-letter');
