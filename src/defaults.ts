@@ -25,6 +25,14 @@ export const clientLimits = {
    * (fewer, larger writes under pipelined load; a shallow pipeline is written at once).
    */
   flushDeferAwaitingMin: 32,
+  /**
+   * Fewest replies handled in one turn of the event loop when a read brings more (the
+   * budget is half the replies awaited, at least this). The rest wait for the next turn,
+   * after the requests the handled replies' continuations issued have been written: with a
+   * whole pipeline's replies in one read, handling them all before writing anything made
+   * client and server take turns instead of working at the same time.
+   */
+  framesPerTurn: 32,
   /** Requests that may wait for a connection before new ones fail fast. */
   queuedRequestsMax: 100_000,
   /** Sleep after a failed full pass over the host list: first value, in ms. */

@@ -239,6 +239,8 @@ export interface ConnectionOptions {
   flushBytesThreshold?: number;
   /** See `clientLimits.flushDeferAwaitingMin`. */
   flushDeferAwaitingMin?: number;
+  /** See `clientLimits.framesPerTurn`. */
+  framesPerTurn?: number;
   /**
    * The xid counter this connection continues (shared by a session's connections, as
    * Apache's client keeps counting across reconnects): a server that matches replies by
@@ -268,6 +270,17 @@ export class Connection {
   private readonly listener: ConnectionListener;
   private readonly flushBytesThreshold: number;
   private readonly flushDeferAwaitingMin: number;
+  private readonly framesPerTurn: number;
+  /**
+   * Received frames wait in the decoder for the next turn ({@link framesPerTurn} were
+   * handled in this one); a continuation is scheduled.
+   */
+  private framesHeld = false;
+  private readonly handleHeldFrames = (): void => {
+    if (!this.framesHeld || this.closedFlag) return;
+    this.framesHeld = false;
+    this.handleFrames(this.turnBudget());
+  };
   /** Requests encoded in `writer` but not yet written (they are also in `pending`). */
   private unflushedRequests = 0;
   /** An end-of-turn write was held back until the replies awaited drop below the minimum. */
@@ -290,6 +303,8 @@ export class Connection {
     this.xids = options.xids ?? newXidCounter();
     this.flushBytesThreshold = options.flushBytesThreshold ?? clientLimits.flushBytesThreshold;
     this.flushDeferAwaitingMin = options.flushDeferAwaitingMin ?? clientLimits.flushDeferAwaitingMin;
+    this.framesPerTurn = options.framesPerTurn ?? clientLimits.framesPerTurn;
+    assert(this.framesPerTurn >= 1, 'at least one frame is handled per turn');
     this.decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax ?? Limits.packetBytesMax });
     // Reading into our own buffer skips the stream machinery and its allocation per read.
     // A frame handed to `handleFrame` is a view into it, decoded synchronously: decoders copy
@@ -393,6 +408,13 @@ export class Connection {
    */
   close(reason: Error): void {
     if (this.closedFlag) return;
+    if (this.framesHeld) {
+      // Replies that arrived before the end complete their requests, as they would have
+      // had they been handled in the turn they were read in.
+      this.framesHeld = false;
+      this.handleFrames(Number.POSITIVE_INFINITY);
+      if (this.closedFlag) return;
+    }
     this.closedFlag = true;
     this.socket.destroy();
     this.writer.reset();
@@ -429,7 +451,12 @@ export class Connection {
   private endOfTurn(): void {
     this.flushScheduled = false;
     if (this.writer.length === 0) return;
-    if (flushDecision(this.awaitingCount, this.unflushedRequests, this.flushDeferAwaitingMin) === 'defer') {
+    // With replies held for the next turn, the server has fewer requests queued than are
+    // counted as awaited (some of those replies are here): it may have none left, so write.
+    if (
+      !this.framesHeld &&
+      flushDecision(this.awaitingCount, this.unflushedRequests, this.flushDeferAwaitingMin) === 'defer'
+    ) {
       this.flushDeferred = true;
       return;
     }
@@ -449,9 +476,44 @@ export class Connection {
     this.listener.activity();
     try {
       this.decoder.push(chunk);
+    } catch (error) {
+      this.close(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    // Frames held from an earlier read come first: the scheduled turn handles these after them.
+    if (this.framesHeld) {
+      this.readBufferRetained = true;
+      return;
+    }
+    this.handleFrames(this.turnBudget());
+  }
+
+  /**
+   * Replies handled in this turn: half of those awaited (at least `framesPerTurn`), so while
+   * the continuations of one half refill the server's queue, the other half is still there
+   * to be handled — client and server work at the same time instead of taking turns.
+   */
+  private turnBudget(): number {
+    return Math.max(this.framesPerTurn, this.awaitingCount >> 1);
+  }
+
+  /**
+   * Handles up to `budget` decoded frames in order; if more bytes wait, the rest is held for
+   * the next turn (setImmediate: after the continuations of these replies have run and
+   * their requests have been written, so the server works while the rest is handled).
+   */
+  private handleFrames(budget: number): void {
+    try {
+      let handled = 0;
       for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
         this.handleFrame(frame);
         if (this.closedFlag) return;
+        handled += 1;
+        if (handled >= budget && this.decoder.bufferedBytes > 0) {
+          this.framesHeld = true;
+          setImmediate(this.handleHeldFrames);
+          return;
+        }
       }
     } catch (error) {
       this.close(error instanceof Error ? error : new Error(String(error)));

@@ -1,6 +1,7 @@
 /**
- * The connection's I/O against a scripted server: write deferral under a deep pipeline, and
- * replies read into a reused buffer whatever way the bytes are split.
+ * The connection's I/O against a scripted server: write deferral under a deep pipeline, a
+ * read holding many replies handled over turns (the continuations' requests leave between),
+ * and replies read into a reused buffer whatever way the bytes are split.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientRequest, Connection, type ConnectionListener } from '../../../../src/client/connection';
@@ -13,6 +14,7 @@ import type { DataResult } from '../../../../src/types';
 import { type FakeConnection, type FakeRequest, FakeServer, replyBytes } from '../support/fake-server';
 
 const DEFER_MIN = 8;
+const FRAMES_PER_TURN = 8;
 
 /** A getData request; a rejection left when the test closes the connection is expected. */
 function getData(path: string): ClientRequest<DataResult, GetDataRequest> {
@@ -51,6 +53,8 @@ describe('connection I/O', () => {
   let connection: Connection;
   let peer: FakeConnection;
   const received: FakeRequest[] = [];
+  /** What the connection did, in order: 'W' per socket write after the handshake. */
+  let events: string[] = [];
 
   beforeEach(async () => {
     server = await FakeServer.start();
@@ -65,7 +69,7 @@ describe('connection I/O', () => {
       zxidSeen: () => {},
       authFailed: () => {},
       activity: () => {},
-      sent: () => {},
+      sent: () => events.push('W'),
       closed: () => {},
     };
     connection = new Connection({
@@ -73,6 +77,7 @@ describe('connection I/O', () => {
       port: server.port,
       listener,
       flushDeferAwaitingMin: DEFER_MIN,
+      framesPerTurn: FRAMES_PER_TURN,
       connectRequest: {
         protocolVersion: 0,
         lastZxidSeen: 0n,
@@ -92,6 +97,7 @@ describe('connection I/O', () => {
       readOnly: false,
     });
     await handshakeDone;
+    events = [];
   });
   afterEach(async () => {
     connection.close(new Error('test over'));
@@ -123,6 +129,37 @@ describe('connection I/O', () => {
     expect(next?.xid).toBe(late.xid);
     expect((await first[0]?.promise)?.data.toString()).toBe('x');
     expect(connection.awaitingCount).toBe(DEFER_MIN);
+  });
+
+  it('handles a read of a whole pipeline of replies over turns, writing the requests their continuations issue in between', async () => {
+    const depth = 64;
+    const first = Array.from({ length: depth }, (_, index) => getData(`/p${index}`));
+    const followUps: Array<ClientRequest<DataResult, GetDataRequest>> = [];
+    for (const [index, request] of first.entries()) {
+      connection.send(request);
+      void request.promise.then((result) => {
+        expect(result.data.toString()).toBe(`r${index}`);
+        events.push('c');
+        const next = getData(`/q${index}`);
+        followUps.push(next);
+        connection.send(next);
+      });
+    }
+    const written = await receive(depth);
+    events = [];
+    // Every reply in one write: one read on the client.
+    peer.writeRaw(
+      Buffer.concat(
+        written.map((request, index) => replyBytes(request, 0, 1n, dataBody(Buffer.from(`r${index}`)))),
+      ),
+    );
+    const again = await receive(depth);
+    expect(again.map((request) => request.xid)).toEqual(followUps.map((request) => request.xid));
+    // Half of the awaited replies per turn: the first half's follow-ups were written before the
+    // second half was handled (handling all 64 first wrote them in one batch at the end).
+    const firstWrite = events.indexOf('W');
+    expect(firstWrite).toBe(depth / 2);
+    expect(events.filter((event) => event === 'c')).toHaveLength(depth);
   });
 
   it('decodes replies split anywhere across reads, and large ones spanning many', async () => {
