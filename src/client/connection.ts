@@ -11,6 +11,7 @@
  */
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { clientLimits } from '../defaults';
+import { int32At, uint32At } from '../protocol/bytes';
 import { Limits, OpCode, opName, Xid } from '../protocol/constants';
 import {
   ConnectionLossError,
@@ -533,10 +534,10 @@ export class Connection {
     // ReplyHeader, read in place: xid, zxid (two halves), err.
     const at = reader.claim(REPLY_HEADER_BYTES, 'reply header');
     const bytes = reader.source;
-    const xid = bytes.readInt32BE(at);
-    const zxidHigh = bytes.readInt32BE(at + 4);
-    const zxidLow = bytes.readUInt32BE(at + 8);
-    const err = bytes.readInt32BE(at + 12);
+    const xid = int32At(bytes, at);
+    const zxidHigh = int32At(bytes, at + 4);
+    const zxidLow = uint32At(bytes, at + 8);
+    const err = int32At(bytes, at + 12);
     if (xid === Xid.notification) {
       this.listener.notification(decodeWatcherEvent(reader), longFromHalves(zxidHigh, zxidLow));
       return;

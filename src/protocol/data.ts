@@ -1,3 +1,4 @@
+import { int32At, uint32At } from './bytes';
 import { Perms } from './constants';
 import { longFromHalves, type Reader } from './reader';
 import type { Writer } from './writer';
@@ -56,8 +57,8 @@ const lastValue: bigint[] = new Array<bigint>(STAT_LONG_COUNT).fill(0n);
  * fields stay put while its data changes, then costs no BigInt allocation for them.
  */
 function statLong(bytes: Buffer, at: number, position: number): bigint {
-  const high = bytes.readInt32BE(at);
-  const low = bytes.readUInt32BE(at + 4);
+  const high = int32At(bytes, at);
+  const low = uint32At(bytes, at + 4);
   if (high === lastHigh[position] && low === lastLow[position]) return lastValue[position] as bigint;
   const value = longFromHalves(high, low);
   lastHigh[position] = high;
@@ -78,12 +79,12 @@ export function decodeStat(reader: Reader): Stat {
     mzxid: statLong(bytes, at + 8, 1),
     ctime: statLong(bytes, at + 16, 2),
     mtime: statLong(bytes, at + 24, 3),
-    version: bytes.readInt32BE(at + 32),
-    cversion: bytes.readInt32BE(at + 36),
-    aversion: bytes.readInt32BE(at + 40),
+    version: int32At(bytes, at + 32),
+    cversion: int32At(bytes, at + 36),
+    aversion: int32At(bytes, at + 40),
     ephemeralOwner: statLong(bytes, at + 44, 4),
-    dataLength: bytes.readInt32BE(at + 52),
-    numChildren: bytes.readInt32BE(at + 56),
+    dataLength: int32At(bytes, at + 52),
+    numChildren: int32At(bytes, at + 56),
     pzxid: statLong(bytes, at + 60, 5),
   };
 }

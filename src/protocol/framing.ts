@@ -1,4 +1,5 @@
 import { assert } from '../util/assert';
+import { int32At } from './bytes';
 import { Limits } from './constants';
 import { ProtocolError } from './errors';
 
@@ -71,11 +72,11 @@ export class FrameDecoder {
     const first = this.chunks[0];
     assert(first !== undefined, 'prefix needs a chunk');
     if (first.length - this.head >= 4) {
-      const length = first.readInt32BE(this.head);
+      const length = int32At(first, this.head);
       this.consume(4);
       return length;
     }
-    return this.take(4).readInt32BE(0);
+    return int32At(this.take(4), 0);
   }
 
   /** Removes and returns `bytes` bytes; a view when they lie in one chunk. */

@@ -1,4 +1,5 @@
 import { assert } from '../util/assert';
+import { int32At, uint32At } from './bytes';
 import { ProtocolError } from './errors';
 
 /** 2^32, to join a long's halves into one safe integer. */
@@ -20,7 +21,7 @@ export function longFromHalves(high: number, low: number): bigint {
 
 /** The big-endian int64 at `offset` of `bytes` (the caller has checked the bounds). */
 export function readLong(bytes: Buffer, offset: number): bigint {
-  return longFromHalves(bytes.readInt32BE(offset), bytes.readUInt32BE(offset + 4));
+  return longFromHalves(int32At(bytes, offset), uint32At(bytes, offset + 4));
 }
 
 /**
@@ -94,7 +95,7 @@ export class Reader {
 
   int(): number {
     this.need(4, 'int');
-    const value = this.bytes.readInt32BE(this.offset);
+    const value = int32At(this.bytes, this.offset);
     this.offset += 4;
     return value;
   }

@@ -1,4 +1,5 @@
 import { assert } from '../util/assert';
+import { putInt32 } from './bytes';
 
 const INITIAL_BYTES = 256;
 
@@ -64,8 +65,9 @@ export class Writer {
   }
 
   int(value: number): this {
+    if ((value | 0) !== value) throw new RangeError(`int ${value} is not a 32-bit integer`);
     this.reserve(4);
-    this.bytes.writeInt32BE(value, this.offset);
+    putInt32(this.bytes, this.offset, value);
     this.offset += 4;
     return this;
   }
@@ -103,7 +105,7 @@ export class Writer {
     const maxBytes = value.length * 3;
     this.reserve(4 + maxBytes);
     const written = this.bytes.write(value, this.offset + 4, 'utf8');
-    this.bytes.writeInt32BE(written, this.offset);
+    putInt32(this.bytes, this.offset, written);
     this.offset += 4 + written;
     return this;
   }
