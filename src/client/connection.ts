@@ -38,6 +38,9 @@ import { assert } from '../util/assert';
 /** A ReplyHeader's bytes: xid (4), zxid (8), err (4). */
 const REPLY_HEADER_BYTES = 16;
 
+/** A settled promise: a reaction on it is a microtask with no per-call wrapper. */
+const SETTLED = Promise.resolve();
+
 /** Size of the buffer the socket reads into, in bytes (a larger read arrives in pieces). */
 const READ_BUFFER_BYTES = 64 * 1024;
 
@@ -438,7 +441,9 @@ export class Connection {
     // continuations issue leave together. A microtask costs far less than setImmediate (an
     // Immediate object, loop-handle toggling, a pass of the check phase) or nextTick (one
     // more entry into JS per I/O callback), and at one request in flight it is per operation.
-    queueMicrotask(this.flushAtEndOfTurn);
+    // A reaction on a settled promise rather than Node's queueMicrotask, which makes an
+    // AsyncResource and a bound function per call.
+    void SETTLED.then(this.flushAtEndOfTurn);
   }
 
   /**
