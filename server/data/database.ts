@@ -89,7 +89,7 @@ export class ZooKeeperDatabase<W extends WatchOwner> {
     if (header.zxid > this.lastZxid) this.lastZxid = header.zxid;
     this.pending.applied(header.zxid);
     const deliveries: Array<WatchDelivery<W>> = [];
-    for (const trigger of result.triggers) deliveries.push(...this.watches.trigger(trigger));
+    for (const trigger of result.triggers) this.watches.trigger(trigger, deliveries);
     return { result, deliveries };
   }
 

@@ -115,10 +115,11 @@ class WatchIndex<W extends WatchOwner> {
    * Watchers of a change at `path`: every entry at the path itself (standard ones are
    * consumed), plus recursive entries on ancestors. Each watcher once, in discovery order.
    */
-  collect(path: string): Set<W> {
-    const found = new Set<W>();
+  collect(path: string): ReadonlySet<W> {
+    let found: Set<W> | undefined;
     const exact = this.byPath.get(path);
     if (exact !== undefined) {
+      found = new Set<W>();
       for (const watcher of [...exact]) {
         const paths = this.byWatcher.get(watcher);
         const bits = paths?.get(path) ?? 0;
@@ -127,13 +128,16 @@ class WatchIndex<W extends WatchOwner> {
         if ((bits & Mode.standard) !== 0) this.setBits(path, watcher, paths, bits, bits & ~Mode.standard);
       }
     }
-    if (this.recursiveEntries === 0) return found;
+    if (this.recursiveEntries === 0) return found ?? NO_WATCHERS;
     for (let ancestor = parentOf(path); ancestor !== undefined; ancestor = parentOf(ancestor)) {
       for (const watcher of this.byPath.get(ancestor) ?? []) {
-        if (((this.byWatcher.get(watcher)?.get(ancestor) ?? 0) & Mode.recursive) !== 0) found.add(watcher);
+        if (((this.byWatcher.get(watcher)?.get(ancestor) ?? 0) & Mode.recursive) !== 0) {
+          found ??= new Set<W>();
+          found.add(watcher);
+        }
       }
     }
-    return found;
+    return found ?? NO_WATCHERS;
   }
 
   get watchCount(): number {
@@ -142,6 +146,9 @@ class WatchIndex<W extends WatchOwner> {
     return count;
   }
 }
+
+/** What `collect` returns when nobody watches: most writes, so no set is made for them. */
+const NO_WATCHERS: ReadonlySet<never> = new Set<never>();
 
 function parentOf(path: string): string | undefined {
   if (path === '/' || path === '') return undefined;
@@ -231,10 +238,10 @@ export class WatchTable<W extends WatchOwner> {
 
   /**
    * Turns one mutation trigger into notifications. NodeDeleted fires the data table, then
-   * the child table at the same path for connections the data table did not notify.
+   * the child table at the same path for connections the data table did not notify. The
+   * notifications are appended to `deliveries` (returned).
    */
-  trigger(trigger: WatchTrigger): Array<WatchDelivery<W>> {
-    const deliveries: Array<WatchDelivery<W>> = [];
+  trigger(trigger: WatchTrigger, deliveries: Array<WatchDelivery<W>> = []): Array<WatchDelivery<W>> {
     switch (trigger.type) {
       case EventType.NodeCreated:
       case EventType.NodeDataChanged:
@@ -256,8 +263,8 @@ export class WatchTable<W extends WatchOwner> {
   }
 
   private deliver(
-    watchers: Set<W>,
-    suppressed: Set<W> | undefined,
+    watchers: ReadonlySet<W>,
+    suppressed: ReadonlySet<W> | undefined,
     trigger: WatchTrigger,
     deliveries: Array<WatchDelivery<W>>,
   ): void {

@@ -48,6 +48,13 @@ export interface FileTxnLogOptions {
 interface PendingAppend {
   readonly zxid: bigint;
   readonly frame: Buffer;
+  /** No argument once durable; the error when the log failed. */
+  readonly done: (error?: Error) => void;
+}
+
+/** A `flush()` waiting for the appends made before it. */
+interface FlushWaiter {
+  readonly zxid: bigint;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -84,7 +91,7 @@ export class FileTxnLog implements TxnLogStore {
   private rollRequested = true;
   private pending: PendingAppend[] = [];
   private flushLoop: Promise<void> | undefined;
-  private lastAppend: Promise<void> = Promise.resolve();
+  private flushWaiters: FlushWaiter[] = [];
   private failure: Error | undefined;
   private closed = false;
   private lastAppendedZxid: bigint;
@@ -143,27 +150,49 @@ export class FileTxnLog implements TxnLogStore {
   }
 
   append(zxid: bigint, entry: Buffer): Promise<void> {
+    let settle: (error?: Error) => void = () => {};
+    const appended = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // Outside the executor, so a zxid that does not grow throws here as before.
+    this.appendThen(zxid, entry, settle);
+    return appended;
+  }
+
+  appendThen(zxid: bigint, entry: Buffer, done: (error?: Error) => void): void {
     if (this.closed || this.failure) {
-      return Promise.reject(
-        new StorageUnavailableError('txn log is closed or failed', { cause: this.failure }),
-      );
+      const error = new StorageUnavailableError('txn log is closed or failed', { cause: this.failure });
+      process.nextTick(done, error);
+      return;
     }
     assert(zxid > this.lastAppendedZxid, `zxid ${zxid} grows past ${this.lastAppendedZxid}`);
     const frame = encodeEntry(zxid, entry);
     this.lastAppendedZxid = zxid;
     this.counters.appendCount++;
-    const appended = new Promise<void>((resolve, reject) =>
-      this.pending.push({ zxid, frame, resolve, reject }),
-    );
-    this.lastAppend = appended;
+    this.pending.push({ zxid, frame, done });
     this.flushLoop ??= this.runFlushLoop();
-    return appended;
   }
 
   async flush(): Promise<void> {
-    // Appends resolve in order, so the last one settling means every earlier one has.
-    await this.lastAppend;
     if (this.failure) throw new StorageUnavailableError('txn log failed', { cause: this.failure });
+    const zxid = this.lastAppendedZxid;
+    if (this.lastDurableZxid >= zxid) return;
+    await new Promise<void>((resolve, reject) => this.flushWaiters.push({ zxid, resolve, reject }));
+  }
+
+  /** Settles the flushes covered by the durable entries (all of them, rejected, once the log failed). */
+  private releaseFlushes(): void {
+    if (this.flushWaiters.length === 0) return;
+    if (this.failure) {
+      const failed = new StorageUnavailableError('txn log failed', { cause: this.failure });
+      for (const waiter of this.flushWaiters.splice(0)) waiter.reject(failed);
+      return;
+    }
+    const durable = this.lastDurableZxid;
+    const ready = this.flushWaiters.filter((waiter) => waiter.zxid <= durable);
+    if (ready.length === 0) return;
+    this.flushWaiters = this.flushWaiters.filter((waiter) => waiter.zxid > durable);
+    for (const waiter of ready) waiter.resolve();
   }
 
   rollover(): void {
@@ -254,7 +283,8 @@ export class FileTxnLog implements TxnLogStore {
         // callers (apply, notifications, replies) use the CPU; a failed batch has rejected everything pending.
         const next = durable ? this.takeBatch() : [];
         writing = next.length > 0 ? this.writeBatch(next) : undefined;
-        if (durable) for (const append of batch) append.resolve();
+        if (durable) for (const append of batch) append.done();
+        this.releaseFlushes();
         batch = next;
       }
     } finally {
@@ -292,7 +322,8 @@ export class FileTxnLog implements TxnLogStore {
       (error: unknown) => {
         this.failure ??= error instanceof Error ? error : new Error(String(error));
         const failed = new StorageUnavailableError('txn log write failed', { cause: this.failure });
-        for (const append of [...batch, ...this.pending.splice(0)]) append.reject(failed);
+        for (const append of [...batch, ...this.pending.splice(0)]) append.done(failed);
+        this.releaseFlushes();
         return false;
       },
     );

@@ -56,6 +56,21 @@ export class MemoryTxnLog implements TxnLogStore {
 
   append(zxid: bigint, entry: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new StorageUnavailableError('txn log is closed'));
+    this.store(zxid, entry);
+    return Promise.resolve();
+  }
+
+  appendThen(zxid: bigint, entry: Buffer, done: (error?: Error) => void): void {
+    if (this.closed) {
+      const error = new StorageUnavailableError('txn log is closed');
+      queueMicrotask(() => done(error));
+      return;
+    }
+    this.store(zxid, entry);
+    queueMicrotask(() => done());
+  }
+
+  private store(zxid: bigint, entry: Buffer): void {
     assert(zxid > this.lastAppendedZxid, `zxid ${zxid} grows past ${this.lastAppendedZxid}`);
     let segment = this.disk.segments.at(-1);
     if (segment === undefined || this.rollRequested) {
@@ -67,7 +82,6 @@ export class MemoryTxnLog implements TxnLogStore {
     this.lastAppendedZxid = zxid;
     this.counters.appendCount++;
     this.counters.batchCount++;
-    return Promise.resolve();
   }
 
   async flush(): Promise<void> {}

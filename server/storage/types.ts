@@ -21,9 +21,16 @@ export interface TxnLogStore {
   /**
    * Appends one entry. Resolves only after the fsync that covers it (a write must not be acknowledged before), and
    * rejects if that write or fsync fails (the log then refuses every later append: its durable state is unknown).
-   * `zxid` must be greater than {@link lastZxid}. Appends resolve in zxid order.
+   * `zxid` must be greater than {@link lastZxid}. Appends resolve in zxid order. `entry` is copied before this
+   * returns, so the caller may reuse its buffer.
    */
   append(zxid: bigint, entry: Buffer): Promise<void>;
+  /**
+   * {@link append} with a callback in place of the promise (the standalone server's per-write path: no promise, no
+   * reactions): `done` runs with no argument once the entry is durable, or with the error that makes the log refuse
+   * everything. Never synchronously; in zxid order (an `append` covered by the same fsync settles with them).
+   */
+  appendThen(zxid: bigint, entry: Buffer, done: (error?: Error) => void): void;
   /** Resolves when every append made so far is durable (or rejects as they do). */
   flush(): Promise<void>;
   /** The zxid of the last appended entry, durable or not; 0n for an empty log. */

@@ -186,6 +186,33 @@ describe('file txn log: group commit', () => {
     await expect(failed).rejects.toMatchObject({ cause: { code: 'EIO' } });
     await expect(log.append(3n, payloadFor(3n))).rejects.toBeInstanceOf(StorageUnavailableError);
     expect(log.durableZxid).toBe(1n);
+    await expect(log.flush()).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('appendThen: a failed fsync reaches every callback of the batch and after it, and a waiting flush', async () => {
+    let failNext = false;
+    const failing: SyncFile = async (handle, purpose) => {
+      if (purpose === 'log' && failNext) throw Object.assign(new Error('EIO: disk gone'), { code: 'EIO' });
+      await defaultSyncFile(handle, purpose);
+    };
+    log = await openLog({ syncFile: failing });
+    const outcomes: Array<[bigint, string]> = [];
+    const record = (zxid: bigint) => (error?: Error) => outcomes.push([zxid, error?.name ?? 'ok']);
+    log.appendThen(1n, payloadFor(1n), record(1n));
+    await log.flush();
+    failNext = true;
+    log.appendThen(2n, payloadFor(2n), record(2n));
+    log.appendThen(3n, payloadFor(3n), record(3n));
+    const flushed = log.flush();
+    await expect(flushed).rejects.toBeInstanceOf(StorageUnavailableError);
+    log.appendThen(4n, payloadFor(4n), record(4n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcomes).toEqual([
+      [1n, 'ok'],
+      [2n, 'StorageUnavailableError'],
+      [3n, 'StorageUnavailableError'],
+      [4n, 'StorageUnavailableError'],
+    ]);
   });
 });
 

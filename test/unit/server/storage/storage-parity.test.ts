@@ -89,6 +89,42 @@ for (const [name, makeBackend] of [
       expect(storage.log.lastZxid).toBe(50n);
     });
 
+    it('appendThen: callbacks never synchronous, in zxid order; the buffer may be reused at once; flush after them', async () => {
+      storage = await backend.open();
+      const log = storage.log;
+      const order: string[] = [];
+      const scratch = Buffer.alloc(64);
+      for (let zxid = 1n; zxid <= 30n; zxid++) {
+        const payload = payloadFor(zxid);
+        if (zxid % 3n === 0n) {
+          void log.append(zxid, payload).then(() => order.push(`p${zxid}`));
+          continue;
+        }
+        // The caller's buffer is overwritten right after each call: the log must have copied it.
+        payload.copy(scratch);
+        log.appendThen(zxid, scratch.subarray(0, payload.length), (error) => {
+          expect(error).toBeUndefined();
+          order.push(`c${zxid}`);
+        });
+        scratch.fill(0xee);
+      }
+      expect(order).toEqual([]);
+      await log.flush();
+      // Callbacks run as their batch becomes durable, promise reactions a microtask later: each
+      // kind in zxid order, and together every zxid once.
+      await new Promise((resolve) => setImmediate(resolve));
+      const zxidsOfKind = (kind: string) =>
+        order.filter((event) => event.startsWith(kind)).map((event) => BigInt(event.slice(1)));
+      expect(zxidsOfKind('c')).toEqual(range(1n, 30n).filter((zxid) => zxid % 3n !== 0n));
+      expect(zxidsOfKind('p')).toEqual(range(1n, 30n).filter((zxid) => zxid % 3n === 0n));
+      await storage.close();
+      storage = await backend.open();
+      const txns = await collect((await storage.recover()).txns);
+      expect(txns.map((logged) => logged.entry.toString())).toEqual(
+        range(1n, 30n).map((z) => payloadFor(z).toString()),
+      );
+    });
+
     it('reads from any zxid across rolled segments', async () => {
       storage = await backend.open();
       await appendRange(storage, 1n, 10n);
