@@ -69,11 +69,10 @@ export interface WatchTrigger {
   acl: readonly Acl[];
 }
 
-/** A node as PREP sees it: stored stat, ACL, data and child count. */
+/** A node as PREP sees it: stored stat, ACL and child count (PREP never needs its data). */
 export interface NodeRecord {
   stat: StatPersisted;
   acl: readonly Acl[];
-  data: Buffer | null;
   numChildren: number;
 }
 
@@ -177,7 +176,6 @@ export class DataTree {
     return {
       stat: this.columns.readStat(slot),
       acl: this.aclCache.get(this.columns.aclKey[slot] ?? OPEN_ACL_KEY),
-      data: this.columns.readData(slot),
       numChildren: this.columns.childCount(slot),
     };
   }

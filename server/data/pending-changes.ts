@@ -41,6 +41,14 @@ export class PendingChanges {
     return this.tree.node(normalized);
   }
 
+  /** True if a node is at `path` as the pending writes leave it (no record is made). */
+  has(path: string): boolean {
+    const normalized = path === '' ? '/' : path;
+    const record = this.latest.get(normalized);
+    if (record !== undefined) return record.node !== null;
+    return this.tree.has(normalized);
+  }
+
   /** Records the node's state after txn `zxid` (`null` = deleted). */
   put(zxid: bigint, path: string, node: NodeRecord | null): void {
     const normalized = path === '' ? '/' : path;
@@ -129,7 +137,7 @@ export class PendingChanges {
  */
 export function changedNode(
   node: NodeRecord,
-  changes: Partial<NodeRecord['stat']> & { numChildren?: number; acl?: readonly Acl[]; data?: Buffer | null },
+  changes: Partial<NodeRecord['stat']> & { numChildren?: number; acl?: readonly Acl[] },
 ): NodeRecord {
   const stat = node.stat;
   return {
@@ -145,7 +153,6 @@ export function changedNode(
       pzxid: changes.pzxid ?? stat.pzxid,
     },
     acl: changes.acl ?? node.acl,
-    data: changes.data === undefined ? node.data : changes.data,
     numChildren: changes.numChildren ?? node.numChildren,
   };
 }

@@ -261,7 +261,7 @@ export class Preparer {
     requireAcl(request.path, parent.acl, Perms.CREATE, context.authIds, this.options);
     const path = isSequential(mode) ? request.path + sequenceSuffix(parent.stat.cversion) : request.path;
     if (!isValidPath(path)) fail(ErrorCode.BADARGUMENTS, path);
-    if (this.pending.get(path) !== undefined) fail(ErrorCode.NODEEXISTS, path);
+    if (this.pending.has(path)) fail(ErrorCode.NODEEXISTS, path);
     if (ephemeralKindOf(parent.stat.ephemeralOwner) === EphemeralKind.normal) {
       fail(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
     }
@@ -272,7 +272,7 @@ export class Preparer {
       parentPath,
       changedNode(parent, { numChildren: parent.numChildren + 1, cversion: parentCVersion, pzxid: zxid }),
     );
-    const node: NodeRecord = { stat: createStat(zxid, time, owner), acl, data: request.data, numChildren: 0 };
+    const node: NodeRecord = { stat: createStat(zxid, time, owner), acl, numChildren: 0 };
     this.pending.put(zxid, path, node);
     if (type === OpCode.createContainer) {
       return { type, body: { path, data: request.data, acl, parentCVersion } };
@@ -324,7 +324,7 @@ export class Preparer {
     this.pending.put(
       zxid,
       path,
-      changedNode(node, { version, mtime: time, mzxid: zxid, data: request.data }),
+      changedNode(node, { version, mtime: time, mzxid: zxid }),
     );
     return { type: OpCode.setData, body: { path, data: request.data, version } };
   }
@@ -362,7 +362,7 @@ export class Preparer {
     }
     for (const path of ephemerals) {
       const parentPath = path.slice(0, path.lastIndexOf('/'));
-      if (this.pending.get(path) !== undefined) this.removeFromParent(parentPath, path, zxid);
+      if (this.pending.has(path)) this.removeFromParent(parentPath, path, zxid);
     }
     return { type: OpCode.closeSession, body: { paths2Delete: [...ephemerals] } };
   }

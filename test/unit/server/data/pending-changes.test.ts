@@ -3,7 +3,7 @@ import { createStat, DataTree, type NodeRecord } from '../../../../server/data/d
 import { PendingChanges } from '../../../../server/data/pending-changes';
 
 function nodeAt(zxid: bigint): NodeRecord {
-  return { stat: createStat(zxid, 0n, 0n), acl: [], data: Buffer.from(`v${zxid}`), numChildren: 0 };
+  return { stat: createStat(zxid, 0n, 0n), acl: [], numChildren: 0 };
 }
 
 describe('PendingChanges', () => {
@@ -15,7 +15,7 @@ describe('PendingChanges', () => {
     for (let zxid = 1n; zxid <= 3_000n; zxid++) pending.applied(zxid);
     expect(pending.size).toBe(2_000);
     // The newest record per path is still visible; the applied ones are gone from all().
-    expect(pending.get('/n0')?.data).toEqual(Buffer.from('v4998'));
+    expect(pending.get('/n0')?.stat.czxid).toBe(4998n);
     const all = pending.all();
     expect(all.length).toBe(2_000);
     expect(all[0]?.zxid).toBe(3_001n);
@@ -36,6 +36,23 @@ describe('PendingChanges', () => {
     expect(pending.get('/a')?.stat.mzxid).toBe(2n);
     pending.applied(2n);
     expect(pending.get('/a')).toBeUndefined();
+  });
+
+  it('has(): a pending create or delete wins over the tree, and the tree answers for untouched paths', () => {
+    const tree = new DataTree();
+    const pending = new PendingChanges(tree);
+    expect(pending.has('/')).toBe(true);
+    expect(pending.has('')).toBe(true);
+    expect(pending.has('/zookeeper')).toBe(true);
+    expect(pending.has('/a')).toBe(false);
+    pending.put(1n, '/a', nodeAt(1n));
+    expect(pending.has('/a')).toBe(true);
+    pending.put(2n, '/zookeeper', null);
+    expect(pending.has('/zookeeper')).toBe(false);
+    expect(pending.get('/zookeeper')).toBeUndefined();
+    pending.applied(2n);
+    expect(pending.has('/a')).toBe(false);
+    expect(pending.has('/zookeeper')).toBe(true);
   });
 
   it('rolls back a failed multi without touching records already applied', () => {
