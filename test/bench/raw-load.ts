@@ -6,6 +6,7 @@
  * "what the server allows".
  */
 import { createConnection, type Socket } from 'node:net';
+import { int32At } from '../../src/protocol/bytes';
 import { OpCode } from '../../src/protocol/constants';
 import { Ids } from '../../src/protocol/data';
 import { FrameDecoder } from '../../src/protocol/framing';
@@ -80,6 +81,9 @@ export async function openSocket(port: number): Promise<Socket> {
   return socket;
 }
 
+/** Fewest replies handled per turn when one read brings more than half the pipeline. */
+const HANDLED_PER_TURN_MIN = 32;
+
 /** One session's pipeline: a ring of send times (replies come back in FIFO order). */
 class RawPipeline {
   private readonly decoder = new FrameDecoder();
@@ -121,19 +125,46 @@ class RawPipeline {
 
   private receive(chunk: Buffer): void {
     this.decoder.push(chunk);
+    if (!this.framesHeld) this.handleFrames();
+  }
+
+  /** Replies of an earlier read wait for the next turn (see `handleFrames`). */
+  private framesHeld = false;
+  private readonly handleHeldFrames = (): void => {
+    this.framesHeld = false;
+    this.handleFrames();
+  };
+
+  /**
+   * Handles up to half the pipeline's replies. When a read brought more, the replacements
+   * of those leave now and the rest is handled on the next turn, so the server works on
+   * them meanwhile instead of waiting for the whole batch (the zookit client does the same).
+   */
+  private handleFrames(): void {
     let replies = 0;
+    const budget = Math.max(HANDLED_PER_TURN_MIN, this.outstanding >> 1);
     const nowMs = performance.now();
     for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
-      if (frame.readInt32BE(0) < 0) continue; // a ping reply or a notification: not ours
-      const err = frame.readInt32BE(ERR_OFFSET);
+      if (int32At(frame, 0) < 0) continue; // a ping reply or a notification: not ours
+      const err = int32At(frame, ERR_OFFSET);
       const sentMs = this.sentMs[this.sentTail] ?? nowMs;
       this.sentTail = (this.sentTail + 1) % this.outstanding;
       this.inFlight -= 1;
       replies += 1;
       this.window.complete(sentMs, nowMs, err === 0 ? undefined : `error code ${err}`);
+      if (replies >= budget && this.decoder.bufferedBytes > 0) {
+        this.framesHeld = true;
+        setImmediate(this.handleHeldFrames);
+        break;
+      }
     }
     assert(this.inFlight >= 0, 'no more replies than requests');
     if (replies === 0 || this.window.stopping) return;
+    if (this.framesHeld) {
+      this.owed += replies;
+      this.flush();
+      return;
+    }
     // Replies often arrive one per read (Apache writes each reply on its own). Answering
     // each read with its own write would cost a syscall per request on both sides; a good
     // client coalesces, so the replacements for one event-loop turn go out in one write.
