@@ -74,6 +74,33 @@ export interface MonitorValues {
   /** Sum of path lengths and data sizes (Apache's `approximateDataSize`). */
   readonly approximateDataSizeBytes: number;
   readonly uptimeMs: number;
+  /** Open and maximum file descriptors of the process (Apache prints them on Unix); absent elsewhere. */
+  readonly fileDescriptors?: { readonly open: number; readonly max: number };
+}
+
+/** Sizes in bytes of the last, smallest and largest proposal (-1 before the first), as Apache's BufferStats. */
+export interface ProposalSizes {
+  readonly last: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** An ensemble member's quorum facts for `mntr` and `srvr` (absent on a standalone server). */
+export interface QuorumStatus {
+  /** Apache's detailed peer state: `leading - broadcast`, `following - synchronization`, `looking`, … */
+  readonly peerState: string;
+  /** Voting members of the ensemble. */
+  readonly quorumSize: number;
+  /** Present on the leader only. */
+  readonly leader?: {
+    readonly learners: number;
+    readonly syncedFollowers: number;
+    readonly syncedObservers: number;
+    readonly pendingSyncs: number;
+    /** Since this member started leading its current epoch. */
+    readonly uptimeMs: number;
+    readonly proposalSizes: ProposalSizes;
+  };
 }
 
 /**
@@ -117,6 +144,8 @@ export interface ServerIntrospection {
   /** The `conf` text (see `renderConf` in server/config). */
   confText(): string;
   monitorValues(): MonitorValues;
+  /** Quorum facts of an ensemble member; undefined on a standalone server. */
+  quorumStatus(): QuorumStatus | undefined;
   /** `dirs`: bytes under the snapshot and log directories. */
   directorySizes(): { readonly dataDirBytes: number; readonly logDirBytes: number };
   /** `srst`: server latency and packet counters to zero. */
@@ -181,7 +210,10 @@ export function formatServerStatus(server: ServerIntrospection, withClients: boo
     for (const connection of server.connections()) text += `${formatConnection(connection, true)}\n`;
     text += '\n';
   }
-  return `${text}${formatServerStats(server)}Node count: ${server.nodeCount()}\n`;
+  text += `${formatServerStats(server)}Node count: ${server.nodeCount()}\n`;
+  const sizes = server.quorumStatus()?.leader?.proposalSizes;
+  if (sizes !== undefined) text += `Proposal sizes last/min/max: ${sizes.last}/${sizes.min}/${sizes.max}\n`;
+  return text;
 }
 
 /** `cons`: every connection in full, then a blank line. */
@@ -214,6 +246,30 @@ export function formatMonitor(server: ServerIntrospection): string {
     ['uptime', String(values.uptimeMs)],
     ['max_latency', String(stats.latency.max)],
   ];
+  if (values.fileDescriptors !== undefined) {
+    rows.push(['open_file_descriptor_count', String(values.fileDescriptors.open)]);
+    rows.push(['max_file_descriptor_count', String(values.fileDescriptors.max)]);
+  }
+  const quorum = server.quorumStatus();
+  if (quorum !== undefined) {
+    rows.splice(2, 0, ['peer_state', quorum.peerState]);
+    rows.push(['quorum_size', String(quorum.quorumSize)]);
+    const leader = quorum.leader;
+    if (leader !== undefined) {
+      rows.push(
+        ['learners', String(leader.learners)],
+        ['synced_followers', String(leader.syncedFollowers)],
+        // Followers that do not vote exist only during a reconfiguration, which zookit does not run.
+        ['synced_non_voting_followers', '0'],
+        ['synced_observers', String(leader.syncedObservers)],
+        ['pending_syncs', String(leader.pendingSyncs)],
+        ['leader_uptime', String(leader.uptimeMs)],
+        ['last_proposal_size', String(leader.proposalSizes.last)],
+        ['min_proposal_size', String(leader.proposalSizes.min)],
+        ['max_proposal_size', String(leader.proposalSizes.max)],
+      );
+    }
+  }
   return rows.map(([key, value]) => `zk_${key}\t${value}\n`).join('');
 }
 

@@ -92,6 +92,7 @@ export function parseConnections(text: string): string[] {
 /** The table's rows: a label, then where the value comes from (srvr field or mntr key). */
 const rows: readonly { label: string; srvr?: string; mntr?: string }[] = [
   { label: 'mode', srvr: 'Mode', mntr: 'zk_server_state' },
+  { label: 'peer state', mntr: 'zk_peer_state' },
   { label: 'version', srvr: 'Zookeeper version', mntr: 'zk_version' },
   { label: 'zxid', srvr: 'Zxid' },
   { label: 'znodes', srvr: 'Node count', mntr: 'zk_znode_count' },
@@ -105,8 +106,10 @@ const rows: readonly { label: string; srvr?: string; mntr?: string }[] = [
   { label: 'sessions', mntr: 'zk_global_sessions' },
   { label: 'data size bytes', mntr: 'zk_approximate_data_size' },
   { label: 'open file descriptors', mntr: 'zk_open_file_descriptor_count' },
-  { label: 'followers', mntr: 'zk_followers' },
+  { label: 'learners', mntr: 'zk_learners' },
   { label: 'synced followers', mntr: 'zk_synced_followers' },
+  { label: 'synced observers', mntr: 'zk_synced_observers' },
+  { label: 'pending syncs', mntr: 'zk_pending_syncs' },
 ];
 
 function cell(report: ServerReport, row: (typeof rows)[number]): string | undefined {

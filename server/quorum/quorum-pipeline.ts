@@ -25,7 +25,7 @@ import { Reader } from '../../src/protocol/reader';
 import { decodeTxnEntry, encodeTxnEntry } from '../../src/protocol/txn';
 import { Writer } from '../../src/protocol/writer';
 import { assert } from '../../src/util/assert';
-import type { ServerMode } from '../admin/four-letter-words';
+import type { QuorumStatus, ServerMode } from '../admin/four-letter-words';
 import { ZooKeeperDatabase } from '../data/database';
 import type { RequestContext, WriteRequest } from '../data/prep';
 import type { ServerConnection } from '../network/server-connection';
@@ -116,6 +116,10 @@ export class QuorumPipeline implements TxnPipeline {
   /** Members whose quorum connection broke since the last loop (at most one entry each). */
   private readonly linksDown = new Set<number>();
   private roleKey = '';
+  /** When this member last became a serving leader (`zk_leader_uptime`). */
+  private leadingSinceMs = 0;
+  /** Sizes of the proposals of this term (`Proposal sizes last/min/max`; -1 before the first). */
+  private proposalSizes = { last: -1, min: -1, max: -1 };
   private wasServing = false;
   private servedLeader: number | undefined;
 
@@ -561,7 +565,9 @@ export class QuorumPipeline implements TxnPipeline {
     encodeTxnEntry(this.txnWriter, entry);
     let proposed: bigint;
     try {
-      proposed = this.peer.propose(this.txnWriter.finish());
+      const data = this.txnWriter.finish();
+      proposed = this.peer.propose(data);
+      this.noteProposalSize(data.length);
     } catch (error) {
       // Out of zxids in this epoch: the peer abdicated; the client retries with the next leader.
       this.server.logger.warn(`proposal dropped: ${String(error)}`);
@@ -570,6 +576,30 @@ export class QuorumPipeline implements TxnPipeline {
     }
     assert(proposed === zxid, 'the txn was prepared for the zxid it was proposed under');
     if (item.onApplied !== undefined) this.repliesByZxid.set(zxid, item.onApplied);
+  }
+
+  private noteProposalSize(bytes: number): void {
+    const sizes = this.proposalSizes;
+    sizes.last = bytes;
+    sizes.min = sizes.min === -1 ? bytes : Math.min(sizes.min, bytes);
+    sizes.max = Math.max(sizes.max, bytes);
+  }
+
+  quorumStatus(): QuorumStatus {
+    const peer = this.peer;
+    const quorumSize = peer.config.membership.voters.length;
+    const peerState = detailedPeerState(peer.role, peer.phase);
+    const counts = peer.learnerCounts;
+    if (peer.role !== Role.LEADING || counts === undefined) return { peerState, quorumSize };
+    return {
+      peerState,
+      quorumSize,
+      leader: {
+        ...counts,
+        uptimeMs: peer.serving ? Date.now() - this.leadingSinceMs : 0,
+        proposalSizes: { ...this.proposalSizes },
+      },
+    };
   }
 
   /** A serving learner hands queued writes and syncs to its leader. */
@@ -603,6 +633,10 @@ export class QuorumPipeline implements TxnPipeline {
       // A new term: every session gets a full timeout from now at its (new) leader.
       this.server.resetSessions();
       this.servedLeader = leader;
+      if (role === Role.LEADING) {
+        this.leadingSinceMs = Date.now();
+        this.proposalSizes = { last: -1, min: -1, max: -1 };
+      }
     }
     this.wasServing = serving;
   }
@@ -634,4 +668,31 @@ export class QuorumPipeline implements TxnPipeline {
 
 function requestKey(sessionId: bigint, cxid: number): string {
   return `${sessionId}:${cxid}`;
+}
+
+/**
+ * Apache's detailed peer state (`QuorumPeer.getDetailedPeerState`): the role in lower case,
+ * then the ZAB phase unless electing — `leading - broadcast`, `following - synchronization`.
+ */
+export function detailedPeerState(role: Role, phase: string): string {
+  const name = roleName(role).toLowerCase();
+  if (role === Role.LOOKING) return name;
+  return `${name} - ${zabPhaseName(phase)}`;
+}
+
+/** A leader's or learner's phase (leader.ts, learner.ts) as Apache's ZabState names it. */
+function zabPhaseName(phase: string): string {
+  switch (phase) {
+    case 'broadcast':
+    case 'serving':
+      return 'broadcast';
+    case 'sync':
+    case 'acked':
+      return 'synchronization';
+    case 'election':
+      return 'election';
+    default:
+      // leader: discovery, epoch; learner: connecting, epoch
+      return 'discovery';
+  }
 }

@@ -2,13 +2,14 @@
  * The running server as the four-letter words see it: implements the admin layer's
  * `ServerIntrospection` over the live database, sessions and connections.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { processEnvironment } from '../admin/environment';
 import {
   type ConnectionSnapshot,
   type ExpiryBucket,
   type MonitorValues,
+  type QuorumStatus,
   runFourLetterWord,
   type ServerIntrospection,
   type ServerMode,
@@ -151,7 +152,12 @@ export class FourLetterWords implements ServerIntrospection {
       watchCount: this.server.db.watches.summary().watches,
       approximateDataSizeBytes: tree.approximateDataSize,
       uptimeMs: Date.now() - this.server.startedAtMs,
+      ...fileDescriptors(),
     };
+  }
+
+  quorumStatus(): QuorumStatus | undefined {
+    return this.server.pipeline.quorumStatus?.();
   }
 
   directorySizes(): { readonly dataDirBytes: number; readonly logDirBytes: number } {
@@ -169,6 +175,17 @@ export class FourLetterWords implements ServerIntrospection {
 
   resetConnectionStats(): void {
     for (const connection of this.server.connections) connection.stats.reset();
+  }
+}
+
+/** Open file descriptors and their soft limit, from /proc (Linux); nothing elsewhere. */
+function fileDescriptors(): { fileDescriptors?: { open: number; max: number } } {
+  try {
+    const open = readdirSync('/proc/self/fd').length;
+    const limit = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1];
+    return limit === undefined ? {} : { fileDescriptors: { open, max: Number(limit) } };
+  } catch {
+    return {};
   }
 }
 

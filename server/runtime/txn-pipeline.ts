@@ -11,7 +11,7 @@
  */
 import { encodeTxnEntry, type TxnEntry } from '../../src/protocol/txn';
 import { Writer } from '../../src/protocol/writer';
-import type { ServerMode } from '../admin/four-letter-words';
+import type { QuorumStatus, ServerMode } from '../admin/four-letter-words';
 import type { ServerConfig } from '../config';
 import type { Applied, ZooKeeperDatabase } from '../data/database';
 import type { RequestContext, WriteRequest } from '../data/prep';
@@ -55,6 +55,8 @@ export interface TxnPipeline {
   revalidateSession(sessionId: bigint, timeoutMs: number): void;
   /** The session check for a write (0, UNKNOWNSESSION, SESSIONEXPIRED, SESSIONMOVED). */
   sessionError(sessionId: bigint): number;
+  /** Quorum facts for `mntr`/`srvr`; a standalone pipeline has none. */
+  quorumStatus?(): QuorumStatus | undefined;
   /** Stops background work after in-flight writes settle. */
   close(): Promise<void>;
   /** Stops at once: nothing more is sent, logged or applied. */

@@ -52,6 +52,18 @@ interface LearnerHandler {
   confirmedRound: number;
 }
 
+/** A leader's learners as `mntr` counts them (Apache's zk_learners, zk_synced_*, zk_pending_syncs). */
+export interface LearnerCounts {
+  /** Learner connections, in any phase. */
+  readonly learners: number;
+  /** Voting followers in broadcast. */
+  readonly syncedFollowers: number;
+  /** Observers in broadcast. */
+  readonly syncedObservers: number;
+  /** Client syncs waiting for their proposals to commit. */
+  readonly pendingSyncs: number;
+}
+
 /** Retired connection ids remembered per leader, so a late repeat cannot reopen one. */
 const retiredLinksMax = 10_000;
 
@@ -583,6 +595,23 @@ export class Leader {
   }
 
   /** Learners in broadcast, for status lines. */
+  /** What `mntr` reports of a leader: learners connected, those in broadcast by kind, syncs waiting. */
+  get learnerCounts(): LearnerCounts {
+    let syncedFollowers = 0;
+    let syncedObservers = 0;
+    for (const handler of this.handlers.values()) {
+      if (handler.phase !== 'broadcast') continue;
+      if (handler.observer) syncedObservers++;
+      else syncedFollowers++;
+    }
+    return {
+      learners: this.handlers.size,
+      syncedFollowers,
+      syncedObservers,
+      pendingSyncs: this.pendingSyncs.length + this.deferredSyncs.length,
+    };
+  }
+
   get syncedLearners(): number[] {
     return [...this.handlers.values()]
       .filter((handler) => handler.phase === 'broadcast')

@@ -16,7 +16,7 @@ import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';
 import { FastLeaderElection, NO_VOTE } from './election';
 import { ProposalDroppedError } from './errors';
-import { Leader } from './leader';
+import { Leader, type LearnerCounts } from './leader';
 import { Learner } from './learner';
 import { ZabLog } from './log';
 import type { LogEntry, SessionTouch, Snapshot, Vote, ZabMessage } from './messages';
@@ -133,6 +133,10 @@ export class Peer implements PeerCore {
   /** The epoch a leader is establishing or leads. */
   get leaderEpoch(): number | undefined {
     return this.leaderState?.epoch;
+  }
+  /** A leader's learner counts (`mntr`); undefined unless leading. */
+  get learnerCounts(): LearnerCounts | undefined {
+    return this.leaderState?.learnerCounts;
   }
   /** Learners a leader considers in broadcast. */
   get syncedLearners(): number[] {

@@ -101,6 +101,7 @@ function fakeServer(
       approximateDataSizeBytes: 53,
       uptimeMs: 7747,
     }),
+    quorumStatus: () => undefined,
     directorySizes: () => ({ dataDirBytes: 67109337, logDirBytes: 67109337 }),
     resetServerStats: () => resets.push('server'),
     resetConnectionStats: () => resets.push('connections'),
@@ -175,6 +176,75 @@ describe('four-letter words: Apache 3.8 output', () => {
     expect(lines).toContain('zk_approximate_data_size\t53');
     expect(lines).toContain('zk_max_latency\t14');
     expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it("mntr prints file descriptors when known, and an ensemble member's quorum keys", () => {
+    const withDescriptors = fakeServer({
+      monitorValues: () => ({
+        ephemeralsCount: 0,
+        globalSessions: 0,
+        localSessions: 0,
+        watchCount: 0,
+        approximateDataSizeBytes: 0,
+        uptimeMs: 1,
+        fileDescriptors: { open: 44, max: 20000 },
+      }),
+    });
+    const standalone = runFourLetterWord('mntr', withDescriptors, all) ?? '';
+    expect(standalone).toContain('zk_open_file_descriptor_count\t44\n');
+    expect(standalone).toContain('zk_max_file_descriptor_count\t20000\n');
+    expect(standalone).not.toContain('zk_peer_state');
+
+    const follower = fakeServer({
+      mode: () => 'follower',
+      quorumStatus: () => ({ peerState: 'following - broadcast', quorumSize: 3 }),
+    });
+    const followerLines = (runFourLetterWord('mntr', follower, all) ?? '').split('\n');
+    // Apache prints the peer state right after the server state.
+    expect(followerLines.slice(1, 3)).toEqual([
+      'zk_server_state\tfollower',
+      'zk_peer_state\tfollowing - broadcast',
+    ]);
+    expect(followerLines).toContain('zk_quorum_size\t3');
+    expect(followerLines.some((line) => line.startsWith('zk_learners'))).toBe(false);
+    expect(runFourLetterWord('srvr', follower, all)).not.toContain('Proposal sizes');
+
+    const leader = fakeServer({
+      mode: () => 'leader',
+      quorumStatus: () => ({
+        peerState: 'leading - broadcast',
+        quorumSize: 3,
+        leader: {
+          learners: 3,
+          syncedFollowers: 2,
+          syncedObservers: 1,
+          pendingSyncs: 4,
+          uptimeMs: 1655,
+          proposalSizes: { last: 92, min: 36, max: 210 },
+        },
+      }),
+    });
+    const leaderLines = (runFourLetterWord('mntr', leader, all) ?? '').split('\n');
+    for (const line of [
+      'zk_peer_state\tleading - broadcast',
+      'zk_quorum_size\t3',
+      'zk_learners\t3',
+      'zk_synced_followers\t2',
+      'zk_synced_non_voting_followers\t0',
+      'zk_synced_observers\t1',
+      'zk_pending_syncs\t4',
+      'zk_leader_uptime\t1655',
+      'zk_last_proposal_size\t92',
+      'zk_min_proposal_size\t36',
+      'zk_max_proposal_size\t210',
+    ]) {
+      expect(leaderLines).toContain(line);
+    }
+    // srvr and stat on a leader end with the proposal sizes, as Apache's do.
+    expect(runFourLetterWord('srvr', leader, all)).toMatch(
+      /Mode: leader\nNode count: 8\nProposal sizes last\/min\/max: 92\/36\/210\n$/,
+    );
+    expect(runFourLetterWord('stat', leader, all)).toMatch(/Proposal sizes last\/min\/max: 92\/36\/210\n$/);
   });
 
   it('conf, envi, dirs', () => {
