@@ -321,11 +321,7 @@ export class Preparer {
     const node = this.record(path);
     requireAcl(path, node.acl, Perms.WRITE, context.authIds, this.options);
     const version = nextVersion(node.stat.version, request.version, path);
-    this.pending.put(
-      zxid,
-      path,
-      changedNode(node, { version, mtime: time, mzxid: zxid }),
-    );
+    this.pending.put(zxid, path, changedNode(node, { version, mtime: time, mzxid: zxid }));
     return { type: OpCode.setData, body: { path, data: request.data, version } };
   }
 
