@@ -55,14 +55,17 @@ function normaliseIds(text: string): string {
 /**
  * An expiry queue with its emptied buckets left out. Both servers keep a bucket a session
  * has moved out of until the bucket's time passes (Apache's `ExpiryQueue` does), so whether
- * `0 expire at …` shows depends on when the last ping landed — timing, not behaviour.
+ * `0 expire at …` shows depends on when the last ping landed — timing, not behaviour. The
+ * set count is recounted from the buckets printed (Apache's can also count a bucket its
+ * expirer removes while the dump runs).
  */
 function withoutEmptyBuckets(text: string): string {
   const kept = text.replace(/^0 expire at .*\n/gm, '');
-  return kept.replace(/^Sets \(\d+\)\/\((\d+)\):$/gm, (_line, members: string) => {
-    const buckets = (kept.match(/^\d+ expire at /gm) ?? []).length;
-    return `Sets (${buckets})/(${members}):`;
-  });
+  const buckets = (kept.match(/^\d+ expire at /gm) ?? []).length;
+  return kept.replace(
+    /Sets \(\d+\)\/\((\d+)\):$/gm,
+    (_line, members: string) => `Sets (${buckets})/(${members}):`,
+  );
 }
 
 /** The shape of a `cons`/`stat` client line: the keys inside its parentheses. */
