@@ -21,7 +21,7 @@
  */
 import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';
-import type { LogEntry, QuorumBody, QuorumMessage } from './messages';
+import { type LogEntry, type QuorumBody, type QuorumMessage, stampQuorumMessage } from './messages';
 import { containsQuorum, isVoter, quorumAckedZxid } from './quorum';
 import { chooseSync } from './sync';
 import { formatZxid, makeZxid, minZxid, ZXID_COUNTER_MAX } from './zxid';
@@ -633,7 +633,6 @@ export class Leader {
 
   private send(handler: LearnerHandler, body: QuorumBody): void {
     const sequence = handler.outSequence++;
-    const { id } = this.core.config;
-    this.core.send({ ...body, from: id, to: handler.id, link: handler.link, sequence } as QuorumMessage);
+    this.core.send(stampQuorumMessage(body, this.core.config.id, handler.id, handler.link, sequence));
   }
 }

@@ -16,14 +16,15 @@
  */
 import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';
-import type {
-  DiffMessage,
-  LogEntry,
-  QuorumBody,
-  QuorumMessage,
-  SessionTouch,
-  SnapMessage,
-  TruncMessage,
+import {
+  type DiffMessage,
+  type LogEntry,
+  type QuorumBody,
+  type QuorumMessage,
+  type SessionTouch,
+  type SnapMessage,
+  stampQuorumMessage,
+  type TruncMessage,
 } from './messages';
 import { formatZxid, makeZxid } from './zxid';
 
@@ -282,12 +283,6 @@ export class Learner {
 
   private send(body: QuorumBody): void {
     const sequence = this.outSequence++;
-    this.core.send({
-      ...body,
-      from: this.core.config.id,
-      to: this.leader,
-      link: this.link,
-      sequence,
-    } as QuorumMessage);
+    this.core.send(stampQuorumMessage(body, this.core.config.id, this.leader, this.link, sequence));
   }
 }

@@ -179,3 +179,19 @@ export type QuorumBody = QuorumMessage extends infer M
     ? Omit<M, 'from' | 'to' | 'link' | 'sequence'>
     : never
   : never;
+
+/**
+ * Stamps a quorum packet with its link fields. `Object.assign` onto a fresh envelope, not a
+ * spread: one `{ ...body, from, … }` site fed every kind of packet goes megamorphic in V8 and
+ * copies through the runtime, ~0.6 µs a packet against ~50 ns (measured on Node 20) — 9 % of
+ * a loaded leader's CPU went there.
+ */
+export function stampQuorumMessage(
+  body: QuorumBody,
+  from: number,
+  to: number,
+  link: number,
+  sequence: number,
+): QuorumMessage {
+  return Object.assign({ from, to, link, sequence }, body) as QuorumMessage;
+}
