@@ -22,6 +22,7 @@ import type { RequestContext, WriteRequest } from '../data/prep';
 import { ClientListener } from '../network/client-listener';
 import type { ServerConnection, ServerConnectionHandler } from '../network/server-connection';
 import { SessionTracker } from '../session/session-tracker';
+import { logWithoutSyncFile } from '../storage/disk';
 import { openMemoryStorage, openStorage } from '../storage/storage';
 import type { Recovery, Storage } from '../storage/types';
 import { FourLetterWords } from './four-letter-word-host';
@@ -510,8 +511,11 @@ async function openConfiguredStorage(config: ServerConfig, logger: ServerLogger)
     logger: { warn: (message: string) => logger.warn(message) },
   };
   if (config.dataDir === undefined) return openMemoryStorage(policy);
+  if (!config.forceSync)
+    logger.warn('forceSync=no: the txn log is not fsynced; a machine crash can lose acknowledged writes');
   return openStorage({
     ...policy,
+    ...(config.forceSync ? {} : { syncFile: logWithoutSyncFile }),
     dataDir: config.dataDir,
     ...(config.dataLogDir !== undefined ? { dataLogDir: config.dataLogDir } : {}),
   });

@@ -25,6 +25,14 @@ export type SyncFile = (handle: FileHandle, purpose: SyncPurpose) => Promise<voi
 export const defaultSyncFile: SyncFile = (handle, purpose) =>
   purpose === 'directory' ? handle.sync() : handle.datasync();
 
+/**
+ * The {@link SyncFile} of `forceSync=no` (Apache's `zookeeper.forceSync`): txn log writes are not fsynced, so a write
+ * is acknowledged once it is in the page cache (a machine crash can lose it; a process crash cannot). Snapshots, the
+ * state file and directory entries are still made durable.
+ */
+export const logWithoutSyncFile: SyncFile = (handle, purpose) =>
+  purpose === 'log' ? Promise.resolve() : defaultSyncFile(handle, purpose);
+
 /** Makes a directory's entries (created, renamed, deleted files) durable. */
 export async function syncDirectory(directory: string, syncFile: SyncFile): Promise<void> {
   const handle = await open(directory, 'r');
