@@ -15,6 +15,8 @@ export interface ClientListenerOptions extends ServerConnectionLimits {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Pending-connection queue of the listening socket (`clientPortListenBacklog`); ≤ 0 = the platform default. */
+  listenBacklog?: number;
   /** Connections allowed from one address; 0 = unlimited (Apache's `maxClientCnxns`). */
   connectionsPerAddressMax: number;
 }
@@ -40,7 +42,9 @@ export class ClientListener {
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once('error', onError);
-      this.server.listen(this.options.port, this.options.host, () => {
+      const { port, host, listenBacklog } = this.options;
+      const backlog = listenBacklog !== undefined && listenBacklog > 0 ? { backlog: listenBacklog } : {};
+      this.server.listen({ port, host, ...backlog }, () => {
         this.server.off('error', onError);
         resolve();
       });

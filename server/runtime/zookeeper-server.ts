@@ -226,6 +226,7 @@ export class ZooKeeperServer {
       {
         host: this.config.clientPortAddress ?? '0.0.0.0',
         port: this.config.clientPort,
+        listenBacklog: this.config.clientPortListenBacklog,
         connectionsPerAddressMax: this.config.maxClientConnections,
         frameBytesMax: this.config.juteMaxBufferBytes,
         outputBytesPause: runtimeLimits.outputBytesPause,

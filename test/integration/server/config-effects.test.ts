@@ -1,8 +1,12 @@
 /**
- * `forceSync` (Apache's `zookeeper.forceSync`): by default every acknowledged write's txn is fdatasync'ed; with
- * `forceSync=no` the log is written but not fsynced. Counts the fdatasync calls the server makes while a client
- * writes, on a real data dir (the FileHandle prototype is shared by every handle the server opens).
+ * zoo.cfg keys whose effect is outside the protocol, observed from outside:
+ * - `forceSync` (Apache's `zookeeper.forceSync`): by default every acknowledged write's txn is fdatasync'ed; with
+ *   `forceSync=no` the log is written but not fsynced. Counts the fdatasync calls the server makes while a client
+ *   writes, on a real data dir (the FileHandle prototype is shared by every handle the server opens).
+ * - `clientPortListenBacklog`: the listening socket's queue as the kernel reports it (`ss`: Send-Q of a LISTEN
+ *   socket is its backlog).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,5 +64,38 @@ describe('forceSync', () => {
 
   it('writes the log without fsyncing it under forceSync=no', async () => {
     expect(await datasyncsDuringWrites(false)).toBe(0);
+  });
+});
+
+/** The backlog the kernel holds for the socket listening on `port` (Send-Q of `ss -ltn`). */
+function listenBacklog(port: number): number {
+  const output = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' });
+  const fields = output.trim().split(/\s+/);
+  if (fields[0] !== 'LISTEN')
+    throw new Error(`no listening socket on port ${port}: ${JSON.stringify(output)}`);
+  return Number(fields[2]);
+}
+
+describe('clientPortListenBacklog', () => {
+  it("sizes the client port's accept queue", async () => {
+    const server = await TestingServer.start({
+      inMemory: true,
+      logger: silentLogger,
+      clientPortListenBacklog: 7,
+    });
+    try {
+      expect(listenBacklog(server.port)).toBe(7);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('leaves the platform default when unset', async () => {
+    const server = await TestingServer.start({ inMemory: true, logger: silentLogger });
+    try {
+      expect(listenBacklog(server.port)).toBeGreaterThan(7);
+    } finally {
+      await server.close();
+    }
   });
 });
