@@ -29,6 +29,11 @@ export interface ReplySink {
   send(frame: Buffer): void;
 }
 
+/** Requests queued and not yet answered over every connection of a server (what `globalOutstandingLimit` bounds). */
+export class InFlightCount {
+  value = 0;
+}
+
 export class ReplyOrder {
   private entries: Entry[] = [];
   private head = 0;
@@ -37,6 +42,8 @@ export class ReplyOrder {
     private readonly sink: ReplySink,
     /** Bounds the queue: a connection with more outstanding requests is misbehaving. */
     readonly pendingMax: number,
+    /** The server-wide count this queue adds its pending requests to. */
+    private readonly inFlight: InFlightCount = new InFlightCount(),
   ) {
     assert(pendingMax > 0, 'a queue holds at least one request');
   }
@@ -59,12 +66,14 @@ export class ReplyOrder {
       return;
     }
     this.entries.push({ kind: 'read', answer });
+    this.inFlight.value++;
   }
 
   /** Reserves the place of a write whose reply comes after its txn applies. */
   write(): WriteTicket {
     const ticket: WriteTicket = { kind: 'write', reply: undefined, done: false };
     this.entries.push(ticket);
+    this.inFlight.value++;
     return ticket;
   }
 
@@ -82,6 +91,7 @@ export class ReplyOrder {
 
   /** Forgets everything queued (the connection closed). */
   clear(): void {
+    this.inFlight.value -= this.pending;
     this.entries = [];
     this.head = 0;
   }
@@ -99,6 +109,7 @@ export class ReplyOrder {
         if (frame !== undefined) this.sink.send(frame);
       }
       this.head++;
+      this.inFlight.value--;
     }
     if (this.head === this.entries.length) {
       this.entries = [];

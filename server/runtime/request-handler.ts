@@ -96,7 +96,7 @@ export class RequestHandler {
         `bad ${opName(header.type)} request: ${error instanceof Error ? error.message : error}`,
       );
     }
-    if (order.full) connection.pauseRequests(true);
+    if (order.full || (order.pending > 0 && this.server.overOutstandingLimit)) connection.pauseRequests(true);
   }
 
   private dispatch(
@@ -379,7 +379,9 @@ export class RequestHandler {
   }
 
   private resumeIfDrained(connection: ServerConnection, order: ReplyOrder): void {
-    if (order.pending * 2 < order.pendingMax) connection.pauseRequests(false);
+    if (order.pending * 2 >= order.pendingMax) return;
+    if (order.pending > 0 && this.server.overOutstandingLimit) return;
+    connection.pauseRequests(false);
   }
 
   /** Auth replies echo the request's xid (clients send -4) with zxid 0, as Apache does. */

@@ -28,7 +28,7 @@ import type { Recovery, Storage } from '../storage/types';
 import { FourLetterWords } from './four-letter-word-host';
 import { connectResponseFrame, expiredConnectResponse, notificationFrame } from './frames';
 import type { ReadOnlyService } from './read-only-service';
-import { ReplyOrder } from './reply-order';
+import { InFlightCount, ReplyOrder } from './reply-order';
 import { type ReplyDropRule, RequestHandler } from './request-handler';
 import {
   type AppliedCallback,
@@ -81,6 +81,8 @@ export class ZooKeeperServer {
   /** The connection currently carrying each session. */
   readonly connectionsBySession = new Map<bigint, ServerConnection>();
   readonly orders = new Map<ServerConnection, ReplyOrder>();
+  /** Requests received and not yet answered over every connection (kept by the {@link ReplyOrder}s). */
+  private readonly inFlight = new InFlightCount();
   /**
    * The read-only service of an ensemble member configured with `readonlymode.enabled` (set
    * by server/quorum's mode; undefined otherwise). While active it owns handshakes and
@@ -210,9 +212,16 @@ export class ZooKeeperServer {
 
   /** Requests received and not yet answered, all connections. */
   get outstandingRequests(): number {
-    let total = 0;
-    for (const order of this.orders.values()) total += order.pending;
-    return total;
+    return this.inFlight.value;
+  }
+
+  /**
+   * True while more requests are in flight than `globalOutstandingLimit` allows. As in Apache, a connection with
+   * requests of its own in flight then stops being read until they are answered (one without any keeps being read,
+   * so no connection waits on others forever).
+   */
+  get overOutstandingLimit(): boolean {
+    return this.inFlight.value > this.config.globalOutstandingLimit;
   }
 
   private async listen(): Promise<void> {
@@ -437,7 +446,7 @@ export class ZooKeeperServer {
     if (previous !== undefined && previous !== connection)
       previous.close('session moved to a new connection');
     this.connectionsBySession.set(sessionId, connection);
-    this.orders.set(connection, new ReplyOrder(connection, runtimeLimits.connectionRequestsMax));
+    this.orders.set(connection, new ReplyOrder(connection, runtimeLimits.connectionRequestsMax, this.inFlight));
     const response = connectResponseFrame({
       protocolVersion: 0,
       timeOut: timeoutMs,
