@@ -446,7 +446,10 @@ export class ZooKeeperServer {
     if (previous !== undefined && previous !== connection)
       previous.close('session moved to a new connection');
     this.connectionsBySession.set(sessionId, connection);
-    this.orders.set(connection, new ReplyOrder(connection, runtimeLimits.connectionRequestsMax, this.inFlight));
+    this.orders.set(
+      connection,
+      new ReplyOrder(connection, runtimeLimits.connectionRequestsMax, this.inFlight),
+    );
     const response = connectResponseFrame({
       protocolVersion: 0,
       timeOut: timeoutMs,
