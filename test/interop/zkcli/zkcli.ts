@@ -65,15 +65,28 @@ export function normaliseLine(line: string): string {
     .replace(/0x[0-9a-f]{9,16}/g, '<session>');
 }
 
+/**
+ * The event thread prints each notification as two `println("\n" + msg)` calls, while a
+ * command such as `ls` builds its line piece by piece (`[`, `a`, `, `, `b`, `]`), so a
+ * notification can land in the middle of a command's line. Each of those printed messages
+ * is taken out of the raw text whole, which puts the command's line back together.
+ */
+const EVENT_MESSAGE = /\r?\n(WATCHER::|WatchedEvent [^\r\n]*)\r?\n/g;
+
 /** Splits raw zkCli output into normalised command lines and sorted watch events. */
 export function normaliseZkCliOutput(raw: string): ZkCliOutput {
   const lines: string[] = [];
   const events: string[] = [];
-  for (const line of raw.split(/\r?\n/)) {
+  const commandOutput = raw.replace(EVENT_MESSAGE, (_message, text: string) => {
+    if (text.startsWith('WatchedEvent ')) {
+      const normalised = normaliseLine(text.trimEnd());
+      if (!NOISE.some((pattern) => pattern.test(normalised))) events.push(normalised);
+    }
+    return '';
+  });
+  for (const line of commandOutput.split(/\r?\n/)) {
     if (NOISE.some((pattern) => pattern.test(line))) continue;
-    const normalised = normaliseLine(line.trimEnd());
-    if (normalised.startsWith('WatchedEvent ')) events.push(normalised);
-    else lines.push(normalised);
+    lines.push(normaliseLine(line.trimEnd()));
   }
   return { lines: sortWhoAmIBlocks(lines), events: events.sort(), raw };
 }
