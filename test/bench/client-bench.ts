@@ -179,6 +179,10 @@ export function clientTable(results: readonly ClientCellResult[], server: string
         zookit !== undefined && nzc !== undefined
           ? zookit.cpuUsPerOperation / nzc.cpuUsPerOperation
           : Number.NaN;
+      const userRatio =
+        zookit !== undefined && nzc !== undefined
+          ? zookit.userCpuUsPerOperation / nzc.userCpuUsPerOperation
+          : Number.NaN;
       const rawShare =
         zookit !== undefined && raw !== undefined ? zookit.opsPerSecond / raw.opsPerSecond : Number.NaN;
       const nzcRatio =
@@ -196,6 +200,7 @@ export function clientTable(results: readonly ClientCellResult[], server: string
         rate(nzc),
         `${cpu(raw)} / ${cpu(zookit)} / ${cpu(nzc)}`,
         `${formatRatio(cpuRatio)} ${finite(cpuRatio, cpuRatio <= ClientGoals.cpuRatioMax)}`,
+        formatRatio(userRatio),
         `${formatRatio(rawShare)} ${finite(rawShare, rawShare >= ClientGoals.rawShareMin)}`,
         cell.outstanding === 1
           ? `${formatRatio(nzcRatio)} ${finite(nzcRatio, nzcRatio >= ClientGoals.nzcRatioAtOneMin)}`
@@ -209,6 +214,7 @@ export function clientTable(results: readonly ClientCellResult[], server: string
     'nzc ops/s',
     'CPU µs/op raw / zookit / nzc',
     'CPU zookit÷nzc (≤ 0.5)',
+    'user-space CPU zookit÷nzc',
     'zookit÷raw (≥ 0.95)',
     'zookit÷nzc (≥ 1 at 1 outst.)',
   ];

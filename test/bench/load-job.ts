@@ -54,6 +54,8 @@ export interface LoadResult {
   windowMs: number;
   /** The process's own CPU time inside the window, µs (user + system). */
   cpuUs: number;
+  /** Of that, the time spent in user space (the process's own code, not the kernel's), µs. */
+  userCpuUs: number;
   /** Latency histogram counts (see LatencyHistogram). */
   histogram: number[];
 }
@@ -74,6 +76,7 @@ export class LoadWindow {
   firstError: string | undefined;
   readonly histogram = new LatencyHistogram();
   private cpuUs = 0;
+  private userCpuUs = 0;
   private windowMs = 0;
 
   /** Records one completed request that was sent at `sentMs` (performance.now()). */
@@ -98,6 +101,7 @@ export class LoadWindow {
     this.stopping = true;
     const cpu = process.cpuUsage(cpuStart);
     this.cpuUs = cpu.user + cpu.system;
+    this.userCpuUs = cpu.user;
     this.windowMs = performance.now() - startMs;
   }
 
@@ -108,6 +112,7 @@ export class LoadWindow {
       firstError: this.firstError,
       windowMs: this.windowMs,
       cpuUs: this.cpuUs,
+      userCpuUs: this.userCpuUs,
       histogram: this.histogram.toArray(),
     };
   }

@@ -73,7 +73,7 @@ try {
   const result = window.result();
   const rate = Math.round((result.operations * 1_000) / result.windowMs);
   console.log(
-    `${driver} ${op} ${job.connections}c×${job.outstanding} on ${server?.name ?? `port ${port}`}: ${rate} ops/s, ${(result.cpuUs / result.operations).toFixed(2)} µs CPU/op; window ≈ ${(runStart + warmupMs / 1e3).toFixed(3)},${(runStart + (warmupMs + measureMs) / 1e3).toFixed(3)} s monotonic`,
+    `${driver} ${op} ${job.connections}c×${job.outstanding} on ${server?.name ?? `port ${port}`}: ${rate} ops/s, ${(result.cpuUs / result.operations).toFixed(2)} µs CPU/op (${(result.userCpuUs / result.operations).toFixed(2)} in user space); window ≈ ${(runStart + warmupMs / 1e3).toFixed(3)},${(runStart + (warmupMs + measureMs) / 1e3).toFixed(3)} s monotonic`,
   );
 } finally {
   await server?.stop();

@@ -99,6 +99,8 @@ export interface MergedResult {
   cpuCores: number;
   /** CPU µs per operation of the generating processes. */
   cpuUsPerOperation: number;
+  /** Of that, user-space µs per operation (what the driver's own code costs, without syscalls). */
+  userCpuUsPerOperation: number;
 }
 
 /** Merges per-worker results: operations add up, the window is the longest one. */
@@ -108,12 +110,14 @@ export function mergeResults(results: readonly LoadResult[]): MergedResult {
   let operations = 0;
   let errors = 0;
   let cpuUs = 0;
+  let userCpuUs = 0;
   let windowMs = 0;
   let firstError: string | undefined;
   for (const result of results) {
     operations += result.operations;
     errors += result.errors;
     cpuUs += result.cpuUs;
+    userCpuUs += result.userCpuUs;
     windowMs = Math.max(windowMs, result.windowMs);
     firstError ??= result.firstError;
     histogram.merge(new LatencyHistogram(result.histogram));
@@ -128,6 +132,7 @@ export function mergeResults(results: readonly LoadResult[]): MergedResult {
     cpuUs,
     cpuCores: windowMs > 0 ? cpuUs / (windowMs * 1_000) : 0,
     cpuUsPerOperation: operations > 0 ? cpuUs / operations : Number.NaN,
+    userCpuUsPerOperation: operations > 0 ? userCpuUs / operations : Number.NaN,
   };
 }
 
