@@ -143,14 +143,28 @@ export function leaseDecision(
 export const CURATOR_REVOKE_MESSAGE = '__REVOKE__';
 
 /**
- * True when a `getData` of a lock node shows the head marker: the node's holder rewrote its
- * data (unchanged) once it knew its node was the head of the queue, so its data version is
- * at least 1. Curator's revocation message is not a marker; no other writer of lock node
- * data is expected (a third party rewriting a waiting node's data would forge the marker).
+ * True when a `getData` of a lock node shows the head marker (or a grant, which is the same
+ * write): its data rewritten unchanged once the node was the head of the queue, so its data
+ * version is at least 1 and its bytes are those it was created with. `original` is the data
+ * as created, when known (read at data version 0); any other write changes the bytes and is
+ * not a marker: Curator's revocation request, or a third party's. With `original` unknown,
+ * only the revocation request can be told apart.
  */
-export function isHeadMarked(dataVersion: number, data: Uint8Array | null): boolean {
+export function isHeadMarked(
+  dataVersion: number,
+  data: Uint8Array | null,
+  original?: Uint8Array | null,
+): boolean {
   if (dataVersion < 1) return false;
+  if (original !== undefined) return sameBytes(data, original);
   return data === null || Buffer.from(data).toString('utf8') !== CURATOR_REVOKE_MESSAGE;
+}
+
+/** Node data equality, where no data and empty data are the same. */
+export function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  const left = a ?? new Uint8Array(0);
+  const right = b ?? new Uint8Array(0);
+  return Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(right);
 }
 
 /** What a waiter knows about the node it watches, when that node's watch fires. */
@@ -160,8 +174,9 @@ export interface WatchedNodeKnowledge {
   /** A `getData` of the watched node showed the head marker ({@link isHeadMarked}). */
   markedHead: boolean;
   /**
-   * Our own node's data changed while we waited (or a `getData` of it showed the marker):
-   * the releasing head granted us the lock, in the transaction that deleted its node.
+   * A read of our own node showed its data rewritten unchanged ({@link isHeadMarked} against
+   * the bytes we created it with): the releasing head granted us the lock, in the transaction
+   * that deleted its node. A data-change notification alone does not set this.
    */
   grantedToUs: boolean;
 }
@@ -203,6 +218,18 @@ export function grantSuccessor(
 ): string | undefined {
   const next = sortedChildren[indexOfOurNode(sortedChildren, ourNodeName) + 1];
   return next?.includes(lockName) ? next : undefined;
+}
+
+/**
+ * The grant token of a waiting lock node: a path beside it (`<node>.grant`) that never
+ * exists to any reader, because a grant creates and deletes it in its one transaction. The
+ * waiter leaves an `exists` watch on it, so the grant reaches it as a NodeCreated event that
+ * nothing else produces: Curator's revocation request, or anyone's write to the waiting node,
+ * changes only its data. No lock code lists it (it is never there), and its name cannot be a
+ * lock node's.
+ */
+export function grantTokenName(nodeName: string): string {
+  return `${nodeName}.grant`;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 import { assert } from '../../src/util/assert';
 import {
   grantSuccessor,
+  grantTokenName,
   headMarkNeeded,
   isHeadMarked,
   type LockDecision,
@@ -140,6 +141,8 @@ type WaitOutcome = 'acquired' | 'timeout' | 'missing';
 interface NodeWait {
   /** The releasing head granted our node the lock ({@link WatchedNodeKnowledge.grantedToUs}). */
   granted: boolean;
+  /** The latest read of our node for a grant (see `watchForGrant`): true when it showed one. */
+  grantCheck: Promise<boolean> | undefined;
   /** The lookup of our successor, once started (grants only). */
   successor: Promise<SuccessorNode | undefined> | undefined;
 }
@@ -153,16 +156,18 @@ export class LockInternals {
     for (let creation = 0; creation < NODE_RECREATIONS_MAX; creation++) {
       throwIfAborted(signal);
       const node = await this.createNode(signal);
-      const wait: NodeWait = { granted: false, successor: undefined };
+      const wait: NodeWait = { granted: false, grantCheck: undefined, successor: undefined };
       let outcome: WaitOutcome;
       try {
         outcome = await this.waitForTurn(node, wait, deadline, signal);
       } catch (error) {
+        this.forgetGrantToken(node.path, wait);
         await this.deleteNode(node.path);
         // The session ended under us: our node went with it; queue again with a new one.
         if (error instanceof SessionExpiredError) continue;
         throw error;
       }
+      this.forgetGrantToken(node.path, wait);
       if (outcome === 'acquired') return { ...node, successor: wait.successor };
       await this.deleteNode(node.path);
       if (outcome === 'timeout') return undefined;
@@ -172,6 +177,16 @@ export class LockInternals {
     );
   }
 
+  /**
+   * Removes the `exists` watch on our grant token when the wait ended without a grant (a grant
+   * fired it): the token never exists, so the watch would otherwise stay on the server for
+   * the rest of the session, one per acquisition. Not awaited; a failure only leaves it there.
+   */
+  private forgetGrantToken(nodePath: string, wait: NodeWait): void {
+    if (!this.grants() || wait.granted) return;
+    this.options.client.removeWatches(grantTokenPath(nodePath), { kind: 'data' }).catch(() => undefined);
+  }
+
   /** Deletes our node: guaranteed (retried in the background after a connection failure). */
   deleteNode(path: string): Promise<void> {
     return deleteOwnNode(this.options.client, path);
@@ -179,9 +194,11 @@ export class LockInternals {
 
   /**
    * Lets go of a node we hold: by granting the lock to our successor when we know it (one
-   * transaction: its data rewritten unchanged, checked against the version we read, then our
-   * node deleted), else by deleting our node. A grant that fails (the successor left, its data
-   * changed, the connection) changes nothing, and the guaranteed delete follows.
+   * transaction: its data rewritten unchanged, checked against the version we read, which
+   * marks it as the head for the waiter behind it; its grant token created and deleted, which
+   * tells the successor; then our node deleted), else by deleting our node. A grant that fails
+   * (the successor left, its data changed, the connection) changes nothing, and the
+   * guaranteed delete follows.
    */
   async release(node: AcquiredNode): Promise<void> {
     const successor = node.successor && (await settledWithin(node.successor, GRANT_LOOKUP_WAIT_MS));
@@ -190,6 +207,8 @@ export class LockInternals {
         await this.options.client
           .transaction()
           .setData(successor.path, successor.data, successor.version)
+          .create(grantTokenPath(successor.path))
+          .delete(grantTokenPath(successor.path))
           .delete(node.path)
           .commit();
         this.options.onGranted?.(successor.path);
@@ -316,6 +335,8 @@ export class LockInternals {
     const path = `${this.options.basePath}/${watchName}`;
     const exclusive = this.options.driver.headHandoff === true;
     let readAlongside = false;
+    /** Its data as created (read at data version 0): a marker rewrites exactly these bytes. */
+    let original: Buffer | undefined;
     for (let arming = 0; arming < WATCH_REARMS_MAX; arming++) {
       const reconnected = nextReconnect(this.options.client);
       try {
@@ -327,14 +348,16 @@ export class LockInternals {
         if (arming > 0 && this.grants() && wait.successor === undefined)
           wait.successor = this.lookUpSuccessor(prefetched, ourName);
         const watched = await watching;
-        knowledge.grantedToUs = wait.granted;
         if (watched === undefined) {
+          knowledge.grantedToUs = await grantedNow(wait, knowledge);
           const next = watchedNodeChangeDecision('NodeDeleted', knowledge) === 'acquire' ? 'acquire' : 'read';
           return next === 'read' && prefetched !== undefined ? { next, prefetched } : { next };
         }
         this.options.onWatchSet?.(path, watched.stat);
         // Only one-holder locks use the marker (a reader's decision does not follow the head).
-        if (exclusive && isHeadMarked(watched.stat.version, watched.data)) knowledge.markedHead = true;
+        if (watched.stat.version === 0) original ??= watched.data;
+        if (exclusive && isHeadMarked(watched.stat.version, watched.data, original))
+          knowledge.markedHead = true;
         // A reconnect wakes us too: if the session changed meanwhile, the watch may belong to
         // the new session while our node died with the old one, and only a new look tells.
         const woken = Promise.race([watched.fired, reconnected.promise.then(() => 'reconnected' as const)]);
@@ -344,8 +367,9 @@ export class LockInternals {
           outcome === 'reconnected' || (outcome.type !== 'NodeDeleted' && outcome.type !== 'NodeDataChanged')
             ? 'other'
             : outcome.type;
-        // A grant's notification on our node comes before the deletion of the one we watch.
-        knowledge.grantedToUs = wait.granted;
+        // A grant's notification on our node comes before the deletion of the one we watch,
+        // and the read that tells it from another write is then already under way.
+        if (event === 'NodeDeleted') knowledge.grantedToUs = await grantedNow(wait, knowledge);
         const next = watchedNodeChangeDecision(event, knowledge);
         if (next !== 'rearm') return { next };
         readAlongside = exclusive && !knowledge.wasHeadAtOurRead && !knowledge.markedHead;
@@ -362,23 +386,46 @@ export class LockInternals {
   }
 
   /**
-   * Watches our own waiting node for a grant: only a releasing head writes a waiting node's
-   * data, so a data change, or a data version of 1 or more when we read it, is the grant.
-   * (Curator's revocation message is not one; the watch is one-shot, and a grant is final.)
+   * Watches for a grant to our waiting node. The grant's transaction creates and deletes our
+   * grant token ({@link grantTokenName}), whose `exists` watch fires NodeCreated before the
+   * deletion of the node we watch is notified: we then take the lock on the notifications
+   * alone. A data change of our node is not enough: Curator's revocation request, or anyone
+   * else's write, changes a waiting node's data too, and taking that for a grant would let us
+   * hold the lock when the waiter ahead of us leaves without ever having held it.
+   *
+   * A grant made before the token's watch was set shows in a read of our node: data version 1
+   * or more with the bytes we created it with. The same read follows each data change (it
+   * re-arms the watch; a grant from an older zookit sends no token), and a deletion of the node
+   * we watch that comes with such a change waits for it (one round trip, as reading the
+   * children would be). A grant is final; looks are bounded like the predecessor's re-arms.
+   * The token's watch is removed when the wait ends without a grant ({@link forgetGrantToken}).
    */
   private watchForGrant(path: string, wait: NodeWait): void {
-    this.options.client
-      .getData(path, {
+    const { client } = this.options;
+    client
+      .exists(grantTokenPath(path), {
         watch: (event: WatchEvent) => {
-          if (event.type === 'NodeDataChanged') wait.granted = true;
+          if (event.type === 'NodeCreated') wait.granted = true;
         },
       })
-      .then(
-        (read) => {
-          if (isHeadMarked(read.stat.version, read.data)) wait.granted = true;
-        },
-        () => undefined, // gone or disconnected: the wait's own reads decide
-      );
+      .catch(() => undefined); // disconnected: the read below and the wait's own reads decide
+    const created = nodeDataBytes(this.options.data);
+    const look = (remaining: number): void => {
+      wait.grantCheck = this.options.client
+        .getData(path, {
+          watch: (event: WatchEvent) => {
+            if (event.type === 'NodeDataChanged' && !wait.granted && remaining > 1) look(remaining - 1);
+          },
+        })
+        .then(
+          (read) => {
+            if (isHeadMarked(read.stat.version, read.data, created)) wait.granted = true;
+            return wait.granted;
+          },
+          () => false, // gone or disconnected: the wait's own reads decide
+        );
+    };
+    look(WATCH_REARMS_MAX);
   }
 
   /**
@@ -428,6 +475,30 @@ export class LockInternals {
     }
     return { fired, stat: read.stat, data: read.data };
   }
+}
+
+/**
+ * Whether our waiting node was granted the lock, after the read of it under way, if any; not
+ * waited for when what we know of the deleted node decides already.
+ */
+async function grantedNow(wait: NodeWait, knowledge: WatchedNodeKnowledge): Promise<boolean> {
+  if (wait.granted || wait.grantCheck === undefined) return wait.granted;
+  if (knowledge.wasHeadAtOurRead || knowledge.markedHead) return false;
+  return wait.grantCheck;
+}
+
+/** The grant token path of the lock node at `nodePath` ({@link grantTokenName}). */
+function grantTokenPath(nodePath: string): string {
+  const slash = nodePath.lastIndexOf('/');
+  return `${nodePath.slice(0, slash + 1)}${grantTokenName(nodePath.slice(slash + 1))}`;
+}
+
+/** The bytes a node created with `data` holds (no data: empty). */
+function nodeDataBytes(data: NodeData | undefined): Buffer {
+  if (data === undefined) return Buffer.alloc(0);
+  return typeof data === 'string'
+    ? Buffer.from(data, 'utf8')
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { InterProcessMutex, InterProcessReadWriteLock, type OwnershipHandle } from '../../../recipes/index';
 import type { LockOptions, ReentrantLock } from '../../../recipes/lock/mutex';
-import { CreateMode, type ZooKitClient } from '../../../src/index';
+import { CreateMode, NoWatcherError, type ZooKitClient } from '../../../src/index';
 import {
   eventually,
   namespace,
@@ -33,6 +33,7 @@ function readsAfterDeletion(contender: Contender): number {
 
 /** One queued contender: its lock, its read count, what it saw of its predecessor. */
 interface Contender {
+  client: ZooKitClient;
   reads: { count: number };
   handoffsWithoutRead: number;
   /** Paths it watched, with the data version its `getData` showed. */
@@ -64,6 +65,7 @@ async function queueContender(
     },
   });
   const contender: Contender = {
+    client,
     reads,
     handoffsWithoutRead: 0,
     armed: [],
@@ -222,6 +224,24 @@ for (const backend of recipeBackends) {
         const secondHandle = await second.handle;
         if (secondHandle !== false) await secondHandle.release();
         expect(await holderClient.getChildren(path)).toEqual([]);
+        // Each waiter's grant token watch is gone: fired by the grant, else removed once the
+        // wait ended (it would otherwise stay on the server for the session's life).
+        for (const [contender, handle] of [
+          [first, firstHandle],
+          [second, secondHandle],
+        ] as const) {
+          if (handle === false) continue;
+          const token = `${handle.path}.grant`;
+          await eventually(
+            () =>
+              contender.client.checkWatches(token, 'data').then(
+                () => false,
+                (error: unknown) => error instanceof NoWatcherError,
+              ),
+            5_000,
+            `no watch left on ${token}`,
+          );
+        }
       });
     }
 

@@ -144,6 +144,36 @@ for (const backend of recipeBackends) {
       await previous.release();
     });
 
+    it('a foreign write on a waiting node is not a grant: a revocation request, then the waiter ahead giving up, does not hand over the lock', async () => {
+      const [one, two, three] = [
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+        await startClient(suite.server, clients),
+      ];
+      const path = namespace('mutex-revoke-waiter');
+      const held = await acquired(new InterProcessMutex(one, path));
+      const ahead = new InterProcessMutex(two, path).acquire({ timeoutMs: 1_500 });
+      await eventually(async () => (await one.getChildren(path)).length === 2, 5_000, 'first waiter queued');
+      let settled = false;
+      const behind = new InterProcessMutex(three, path).acquire({ timeoutMs: 20_000 });
+      void behind.then(() => {
+        settled = true;
+      });
+      await eventually(async () => (await one.getChildren(path)).length === 3, 5_000, 'second waiter queued');
+      const [last] = (await one.getChildren(path))
+        .sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)))
+        .slice(-1);
+      // What Curator's Revoker.attemptRevoke writes; any participant may be asked.
+      await one.setData(`${path}/${last}`, '__REVOKE__');
+      expect(await ahead).toBe(false); // the waiter ahead gives up: its node goes, it never led
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false); // the lock is still held: no handoff
+      await held.release();
+      const handle = await behind;
+      expect(handle).not.toBe(false);
+      if (handle !== false) await handle.release();
+    });
+
     it('N=4 processes × M=25 increments of a counter outside ZooKeeper lose no update', async () => {
       const workers = 4;
       const iterations = 25;

@@ -22,6 +22,18 @@ describe('recipes: lock decisions: the head marker', () => {
     expect(isHeadMarked(2, Buffer.from(CURATOR_REVOKE_MESSAGE))).toBe(false);
   });
 
+  it('with the data as created known, is only that data rewritten: any other write is not a marker or grant', () => {
+    const created = Buffer.from('10.0.0.1');
+    expect(isHeadMarked(1, Buffer.from('10.0.0.1'), created)).toBe(true);
+    expect(isHeadMarked(0, Buffer.from('10.0.0.1'), created)).toBe(false);
+    expect(isHeadMarked(1, Buffer.from('someone else'), created)).toBe(false);
+    expect(isHeadMarked(1, Buffer.from(CURATOR_REVOKE_MESSAGE), created)).toBe(false);
+    // No data and empty data are the same bytes.
+    expect(isHeadMarked(1, null, Buffer.alloc(0))).toBe(true);
+    expect(isHeadMarked(1, Buffer.alloc(0), null)).toBe(true);
+    expect(isHeadMarked(1, Buffer.from('x'), null)).toBe(false);
+  });
+
   it('is written after a read only when a waiter is listed after us', () => {
     const alone = [node(4)];
     expect(headMarkNeeded('read', alone, node(4))).toBe(false);
