@@ -402,8 +402,13 @@ export class OperationRunner implements RequestRetrier {
   }
 
   lookupPort() {
+    const session = this.session;
     return {
-      sessionId: this.session.sessionId,
+      /** Read when the found node's owner is compared (Curator's order): a session that ended
+       * during the lookup must not make an ephemeral of the old one pass as ours. */
+      get sessionId(): bigint {
+        return session.sessionId;
+      },
       getChildren: (path: string) =>
         this.call(
           OpCode.getChildren,

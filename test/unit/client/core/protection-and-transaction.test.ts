@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OperationRunner } from '../../../../src/client/operations';
 import {
   findProtectedChild,
   findProtectedNode,
@@ -7,6 +8,8 @@ import {
   protectedPrefix,
   stripProtectedPrefix,
 } from '../../../../src/client/protection';
+import { RetryOneTime } from '../../../../src/client/retry-policy';
+import type { Session } from '../../../../src/client/session';
 import { type TransactionOp, toMultiOps, toOperationResults } from '../../../../src/client/transaction';
 import { TransactionError } from '../../../../src/errors';
 import { CreateMode, OpCode } from '../../../../src/protocol/constants';
@@ -60,6 +63,21 @@ describe('protected names', () => {
     expect(mine?.path).toBe(`/p/_c_${id}-a`);
     const missingParent = { ...port, getChildren: async () => Promise.reject(new NoNodeError()) };
     expect(await findProtectedNode(missingParent, '/p', protectedPrefix(id), false)).toBeUndefined();
+  });
+
+  it("the client's lookup compares with the session as it is when the node is found, not when the retry began", async () => {
+    // A session that ends during the lookup: its ephemeral is on its way out and is not ours.
+    const session = { sessionId: 7n, onStateChange: () => undefined } as unknown as Session;
+    const runner = new OperationRunner(
+      session,
+      new RetryOneTime({ sleepMsBetweenRetry: 0 }),
+      () => false,
+      [],
+    );
+    const port = runner.lookupPort();
+    expect(port.sessionId).toBe(7n);
+    (session as { sessionId: bigint }).sessionId = 9n;
+    expect(port.sessionId).toBe(9n);
   });
 });
 
