@@ -16,6 +16,9 @@
  *   it re-enters the election with a new node.
  * - LOST: leadership is dropped; the node died with the session.
  *
+ * The leader watches its own node: deleted behind its back, leadership ends at once
+ * (`nodeDeleted`) and the latch re-enters with a new node.
+ *
  * `isLeader` and `notLeader` fire only on a change. `close()` leaves the election (and fires
  * `notLeader` if leading).
  */
@@ -77,12 +80,18 @@ export interface Participant {
 
 type Work = 'none' | 'check' | 'reset';
 
+/** One period of leadership: its signal and the handle given to the leader. */
+interface LeaderTerm {
+  ownership: OwnershipSignal;
+  handle: LockHandle;
+}
+
 /** Curator's `LeaderLatch`. */
 export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements AsyncDisposable {
   private readonly lifecycle = new RecipeLifecycle('LeaderLatch');
   private readonly policy: ConnectionStateErrorPolicy;
   private ourNode: { path: string; stat: Stat } | undefined;
-  private term: { ownership: OwnershipSignal; handle: LockHandle } | undefined;
+  private term: LeaderTerm | undefined;
   private wanted: Work = 'none';
   private working: Promise<void> | undefined;
   private readonly onState = (state: RecipeConnectionState): void => this.handleState(state);
@@ -267,7 +276,9 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
       assert(node !== undefined, 'a leader has a node');
       const ownership = new OwnershipSignal(this.client, this.policy, node.path);
       const handle = new LockHandle(this.client, node, ownership.signal, () => this.close());
-      this.term = { ownership, handle };
+      const term = { ownership, handle };
+      this.term = term;
+      this.watchOurNode(term, node.path);
       this.emit('isLeader');
       return;
     }
@@ -277,6 +288,32 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
     term.ownership.abort(reason);
     term.ownership.dispose();
     this.emit('notLeader');
+  }
+
+  /**
+   * While leading, watches our own node: deleted behind our back (an operator, a cleanup
+   * script), it no longer holds the election — the latch behind it is taking over on the same
+   * deletion — so leadership ends at once (`nodeDeleted`) and the latch re-enters with a new
+   * node. Curator's latch does not watch its own node and would lead on beside the new leader.
+   * A data change (Curator's revocation request) only re-arms the watch.
+   */
+  private watchOurNode(term: LeaderTerm, path: string): void {
+    const gone = (): void => {
+      if (this.term !== term) return;
+      this.setLeadership(false, 'nodeDeleted');
+      this.schedule('check');
+    };
+    this.client
+      .getData(path, {
+        watch: (event: WatchEvent) => {
+          if (event.type === 'NodeDeleted' || event.type === 'NotWatching') gone();
+          else if (this.term === term) this.watchOurNode(term, path);
+        },
+      })
+      .catch((error: unknown) => {
+        // Other failures (the connection) are the connection-state policy's business.
+        if (error instanceof NoNodeError) gone();
+      });
   }
 
   private async deleteOurNode(): Promise<void> {

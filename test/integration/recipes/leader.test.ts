@@ -96,6 +96,28 @@ for (const backend of recipeBackends) {
       expect(first.hasLeadership()).toBe(false);
     });
 
+    it('LeaderLatch: a leader whose node is deleted behind its back stops leading at once and re-enters', async () => {
+      const path = namespace('latch-node-deleted');
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
+      const first = new LeaderLatch(one, path, { id: 'first' });
+      const second = new LeaderLatch(two, path, { id: 'second' });
+      closables.push(first, second);
+      await first.start();
+      expect(await first.await({ timeoutMs: 5_000 })).toBe(true);
+      await second.start();
+      const term = first.leadership;
+      if (term === undefined) throw new Error('no term');
+      // An operator removes the leader's node: the second latch takes over on that deletion.
+      await two.delete(term.path);
+      expect(await second.await({ timeoutMs: 5_000 })).toBe(true);
+      await eventually(async () => !first.hasLeadership(), 5_000, 'the first latch stops leading');
+      expect((term.signal.reason as OwnershipLostError).reason).toBe('nodeDeleted');
+      // It re-entered behind the new leader with a node of its own, and leads again after it.
+      await eventually(async () => (await one.getChildren(path)).length === 2, 5_000, 'first re-entered');
+      await second.close();
+      expect(await first.await({ timeoutMs: 5_000 })).toBe(true);
+    });
+
     it('LeaderSelector: terms run one at a time, the signal aborts on close, and autoRequeue takes turns', async () => {
       const path = namespace('selector');
       let running = 0;
