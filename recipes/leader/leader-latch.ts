@@ -33,7 +33,7 @@ import {
 } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import { LockNames, sortLockChildren } from '../lock/lock-decision';
-import { LockHandle, type OwnershipHandle } from '../lock/lock-handle';
+import { LockHandle, type OwnershipHandle, watchHeldNode } from '../lock/lock-handle';
 import { deadlineAfter, waitFor } from '../lock/lock-internals';
 import {
   type ConnectionStateErrorPolicy,
@@ -298,22 +298,16 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
    * A data change (Curator's revocation request) only re-arms the watch.
    */
   private watchOurNode(term: LeaderTerm, path: string): void {
-    const gone = (): void => {
-      if (this.term !== term) return;
-      this.setLeadership(false, 'nodeDeleted');
-      this.schedule('check');
-    };
-    this.client
-      .getData(path, {
-        watch: (event: WatchEvent) => {
-          if (event.type === 'NodeDeleted' || event.type === 'NotWatching') gone();
-          else if (this.term === term) this.watchOurNode(term, path);
-        },
-      })
-      .catch((error: unknown) => {
-        // Other failures (the connection) are the connection-state policy's business.
-        if (error instanceof NoNodeError) gone();
-      });
+    watchHeldNode(
+      this.client,
+      path,
+      () => this.term === term,
+      () => {
+        if (this.term !== term) return;
+        this.setLeadership(false, 'nodeDeleted');
+        this.schedule('check');
+      },
+    );
   }
 
   private async deleteOurNode(): Promise<void> {

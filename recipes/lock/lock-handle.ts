@@ -11,7 +11,13 @@
  * - `transaction()`: a client transaction that starts with a `check` of our lock node, so it
  *   commits only while the node, and so the hold, still exists.
  */
-import type { Stat, Transaction, ZooKitClient } from '../../src/index';
+import {
+  NoNodeError,
+  type Stat,
+  type Transaction,
+  type WatchEvent,
+  type ZooKitClient,
+} from '../../src/index';
 import { assert } from '../../src/util/assert';
 
 /** Options of every `acquire`. */
@@ -162,4 +168,29 @@ export class CompositeHandle implements OwnershipHandle {
     assert(first !== undefined, 'a composite handle holds at least one hold');
     return first;
   }
+}
+
+/**
+ * Watches a held node (our lock node, lease or latch node) until it is gone: `onGone` runs
+ * once the node is deleted behind our back (an operator, a cleanup script), found missing, or
+ * no longer watched after a new session. A data change (Curator's revocation request) re-arms
+ * the watch while `holding()` is true. Other failures (the connection) are left to the
+ * connection-state policy. Not awaited by callers.
+ */
+export function watchHeldNode(
+  client: ZooKitClient,
+  path: string,
+  holding: () => boolean,
+  onGone: () => void,
+): void {
+  client
+    .getData(path, {
+      watch: (event: WatchEvent) => {
+        if (event.type === 'NodeDeleted' || event.type === 'NotWatching') onGone();
+        else if (holding()) watchHeldNode(client, path, holding, onGone);
+      },
+    })
+    .catch((error: unknown) => {
+      if (error instanceof NoNodeError) onGone();
+    });
 }

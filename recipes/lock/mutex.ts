@@ -13,11 +13,11 @@
  * again. An `acquire()` in progress survives SUSPENDED; if the session is lost while it
  * waits, it creates a new node (bounded) or rejects.
  */
-import { type NodeData, NoNodeError, type Stat, type WatchEvent, type ZooKitClient } from '../../src/index';
+import type { NodeData, Stat, WatchEvent, ZooKitClient } from '../../src/index';
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, lockDecision, sortLockChildren } from './lock-decision';
-import { type AcquireOptions, LockHandle, type OwnershipHandle } from './lock-handle';
+import { type AcquireOptions, LockHandle, type OwnershipHandle, watchHeldNode } from './lock-handle';
 import { type AcquiredNode, deadlineAfter, type LockDriver, LockInternals } from './lock-internals';
 
 /** Anything `InterProcessMultiLock` can combine. */
@@ -169,18 +169,15 @@ export class ReentrantLock implements InterProcessLock {
 
   /** Fires the hold's signal if our node is deleted behind our back (an operator, or session expiry). */
   private watchOwnNode(hold: Hold): void {
-    const onGone = (): void => {
-      hold.nodeGone = true;
-      hold.ownership.abort('nodeDeleted');
-    };
-    const onEvent = (event: WatchEvent): void => {
-      if (event.type === 'NodeDeleted' || event.type === 'NotWatching') onGone();
-      else if (!hold.ownership.signal.aborted) this.watchOwnNode(hold);
-    };
-    this.client.getData(hold.node.path, { watch: onEvent }).catch((error: unknown) => {
-      // Other failures (the connection) are the connection-state policy's business.
-      if (error instanceof NoNodeError) onGone();
-    });
+    watchHeldNode(
+      this.client,
+      hold.node.path,
+      () => !hold.ownership.signal.aborted,
+      () => {
+        hold.nodeGone = true;
+        hold.ownership.abort('nodeDeleted');
+      },
+    );
   }
 
   /**

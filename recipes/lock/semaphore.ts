@@ -26,7 +26,7 @@ import { NoNodeError, SessionExpiredError, type WatchEvent, type ZooKitClient } 
 import { assert } from '../../src/util/assert';
 import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 import { LockNames, leaseDecision } from './lock-decision';
-import { type AcquireOptions, type HeldNode, LockHandle } from './lock-handle';
+import { type AcquireOptions, type HeldNode, LockHandle, watchHeldNode } from './lock-handle';
 import {
   createProtectedEphemeral,
   type Deadline,
@@ -164,8 +164,18 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
     throw new Error(`${this.path}: no lease decision after ${LEASE_ROUNDS_MAX} rounds`);
   }
 
+  /**
+   * The handle of a lease we hold. Its node is watched: deleted behind our back, the lease no
+   * longer counts and another process may take it, so the signal fires (`nodeDeleted`).
+   */
   private handleFor(lease: HeldNode): LockHandle {
     const ownership = new OwnershipSignal(this.client, this.policy, lease.path);
+    watchHeldNode(
+      this.client,
+      lease.path,
+      () => !ownership.signal.aborted,
+      () => ownership.abort('nodeDeleted'),
+    );
     return new LockHandle(this.client, lease, ownership.signal, async () => {
       ownership.abort('released');
       ownership.dispose();

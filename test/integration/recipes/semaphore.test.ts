@@ -3,6 +3,7 @@ import {
   InterProcessSemaphoreMutex,
   InterProcessSemaphoreV2,
   type OwnershipHandle,
+  type OwnershipLostError,
 } from '../../../recipes/index';
 import { NoNodeError, type ZooKitClient } from '../../../src/index';
 import {
@@ -91,6 +92,21 @@ for (const backend of recipeBackends) {
       expect(maxLeaseNodes).toBeLessThanOrEqual(3); // ours plus a queued lease waiting under the internal mutex
       expect(await childrenOf(observer, `${path}/leases`)).toEqual([]);
     }, 60_000);
+
+    it('a lease deleted behind its holder fires the holder signal (nodeDeleted): the lease may now be anyone’s', async () => {
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
+      const path = namespace('semaphore-lease-deleted');
+      const held = await new InterProcessSemaphoreV2(one, path, 1).acquire({ timeoutMs: 5_000 });
+      if (held === false) throw new Error('no lease');
+      const waiting = new InterProcessSemaphoreV2(two, path, 1).acquire({ timeoutMs: 10_000 });
+      await two.delete(held.path); // an operator removes the lease
+      const taken = await waiting;
+      expect(taken).not.toBe(false);
+      await eventually(async () => held.signal.aborted, 5_000, 'the first holder is told');
+      expect((held.signal.reason as OwnershipLostError).reason).toBe('nodeDeleted');
+      if (taken !== false) await taken.release();
+      await held.release();
+    });
 
     it('a timed-out acquire resolves false and leaves neither a lease nor a lock node', async () => {
       const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
