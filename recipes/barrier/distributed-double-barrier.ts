@@ -50,14 +50,49 @@ export class DistributedDoubleBarrier {
     return `${this.path}/${this.ourName}`;
   }
 
-  /** Enters; resolves true once all `memberQty` members are in, false on timeout. */
+  /**
+   * Enters; resolves true once all `memberQty` members are in, false on timeout. On timeout,
+   * abort or any failure our member node is deleted (guaranteed) before the promise settles:
+   * a member node left behind would count as a member that is not there, and let the others
+   * in one member short.
+   */
   async enter(options: BarrierWaitOptions = {}): Promise<boolean> {
     const deadlineMs = deadlineFrom(options.timeoutMs);
     const ready = await this.client.exists(this.readyPath, { watch: true });
-    await this.client.create(this.ourPath, null, {
-      mode: CreateMode.EPHEMERAL,
-      creatingParentContainersIfNeeded: true,
-    });
+    await this.createOurs();
+    try {
+      const entered = await this.awaitEntry(ready, deadlineMs, options.signal);
+      if (!entered) await this.deleteOurs();
+      return entered;
+    } catch (error) {
+      await this.deleteOurs().catch(() => undefined); // guaranteed: retried in the background
+      throw error;
+    }
+  }
+
+  /**
+   * Creates our member node. A create whose reply was lost is retried by the client and then
+   * finds the node made by its first attempt: ours when this session owns it.
+   */
+  private async createOurs(): Promise<void> {
+    try {
+      await this.client.create(this.ourPath, null, {
+        mode: CreateMode.EPHEMERAL,
+        creatingParentContainersIfNeeded: true,
+      });
+    } catch (error) {
+      if (!(error instanceof NodeExistsError)) throw error;
+      const stat = await this.client.exists(this.ourPath);
+      if (stat === null || stat.ephemeralOwner !== this.client.sessionId)
+        throw new BarrierMemberLostError(this.ourPath);
+    }
+  }
+
+  private async awaitEntry(
+    ready: { stat: unknown; watchEvent: Promise<{ type: string }> },
+    deadlineMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     let readyEvent = ready.watchEvent;
     let readyExists = ready.stat !== null;
     for (let round = 0; round < ROUNDS_MAX; round++) {
@@ -70,11 +105,8 @@ export class DistributedDoubleBarrier {
         await this.createReady();
         return true;
       }
-      const outcome = await waitUntil(readyEvent, deadlineMs, options.signal);
-      if (outcome === 'timeout') {
-        await this.deleteOurs();
-        return false;
-      }
+      const outcome = await waitUntil(readyEvent, deadlineMs, signal);
+      if (outcome === 'timeout') return false;
       // Trust a creation event: the last leaver of a fast round may have deleted `ready` again.
       if ((await readyEvent).type === 'NodeCreated') return true;
       // NotWatching (a new session) or another event: look again.
@@ -151,13 +183,14 @@ export class DistributedDoubleBarrier {
     }
   }
 
+  /** Deletes our member node, guaranteed (retried in the background after a connection failure). */
   private deleteOurs(): Promise<void> {
-    return this.deleteIgnoringMissing(this.ourPath);
+    return this.deleteIgnoringMissing(this.ourPath, true);
   }
 
-  private async deleteIgnoringMissing(path: string): Promise<void> {
+  private async deleteIgnoringMissing(path: string, guaranteed = false): Promise<void> {
     try {
-      await this.client.delete(path);
+      await this.client.delete(path, { guaranteed });
     } catch (error) {
       if (!(error instanceof NoNodeError)) throw error;
     }

@@ -82,5 +82,29 @@ for (const backend of dataBackends) {
       expect(await lonely.enter({ timeoutMs: 200 })).toBe(false);
       expect(await client.exists(lonely.ourPath)).toBeNull();
     });
+
+    it('double barrier: an aborted enter removes its node, so it is not counted as a member', async () => {
+      const path = namespace('double-barrier-abort');
+      const [one, two] = [await startClient(suite.server, clients), await startClient(suite.server, clients)];
+      const quitter = new DistributedDoubleBarrier(one, path, 2);
+      const controller = new AbortController();
+      const entering = quitter.enter({ signal: controller.signal });
+      await eventuallyExists(one, quitter.ourPath);
+      controller.abort();
+      await expect(entering).rejects.toThrow();
+      expect(await one.exists(quitter.ourPath)).toBeNull();
+      // A second member alone must not pass: only one member is there.
+      const second = new DistributedDoubleBarrier(two, path, 2);
+      expect(await second.enter({ timeoutMs: 300 })).toBe(false);
+    });
   });
+}
+
+/** Waits (bounded) until `path` exists. */
+async function eventuallyExists(client: ZooKitClient, path: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await client.exists(path)) !== null) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${path} never appeared`);
 }
