@@ -68,6 +68,11 @@ interface MemberState extends ClusterMember {
 /** Bounds of the polling waits. */
 const POLL_INTERVAL_MS = 20;
 
+/**
+ * A zookit ensemble in this process for tests: start it with {@link TestingCluster.start},
+ * point clients at {@link TestingCluster.connectString}; `leader()`, `kill(id)`, `restart(id)`,
+ * `partition(a, b)` and `heal()` drive it through failures. `await using` closes it.
+ */
 export class TestingCluster implements AsyncDisposable {
   private readonly members = new Map<number, MemberState>();
   /** Active partitions: member → members it cannot talk to. */

@@ -35,12 +35,21 @@ export interface TestingServerOptions extends Omit<ServerConfigOptions, 'clientP
 /** A session as the server sees it. */
 export interface TestingSession {
   sessionId: bigint;
+  /** The negotiated session timeout, ms. */
   timeoutMs: number;
+  /** Paths of the ephemeral nodes this session owns. */
   ephemerals: string[];
-  /** Paths this session's connection watches (data and child tables). */
+  /** True while a client connection carries the session. */
   connected: boolean;
 }
 
+/**
+ * A zookit server in this process for tests: start it with {@link TestingServer.start}, point
+ * clients at {@link TestingServer.connectString}; look inside (sessions, watches, ephemerals)
+ * and inject faults (expire a session, drop a connection, drop the reply of the next matching
+ * request after it commits); `stop()`/`restart()` keep the port and data, `close()` removes a
+ * temporary data dir. `await using` closes it.
+ */
 export class TestingServer implements AsyncDisposable {
   private server: ZooKeeperServer | undefined;
   /** The in-memory "disk", kept so that `restart()` finds the data again. */

@@ -465,6 +465,7 @@ export function readData(reader: Reader): DataResult {
 export function readStat(reader: Reader): Stat {
   return decodeStat(reader);
 }
+/** The children of a getChildren reply. */
 export function readChildren(reader: Reader): string[] {
   return records.decodeGetChildrenResponse(reader).children;
 }

@@ -93,12 +93,15 @@ export const CreateMode = {
   PERSISTENT_WITH_TTL: 5,
   PERSISTENT_SEQUENTIAL_WITH_TTL: 6,
 } as const;
+/** A create mode's flag value on the wire. */
 export type CreateMode = (typeof CreateMode)[keyof typeof CreateMode];
 
 /** True for a valid create-mode flag value. */
 export function isCreateMode(flags: number): flags is CreateMode {
   return Number.isInteger(flags) && flags >= 0 && flags <= 6;
 }
+
+/** True for the modes that append a 10-digit sequence number to the name. */
 export function isSequential(mode: CreateMode): boolean {
   return (
     mode === CreateMode.PERSISTENT_SEQUENTIAL ||
@@ -106,9 +109,13 @@ export function isSequential(mode: CreateMode): boolean {
     mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL
   );
 }
+
+/** True for the modes whose node dies with the creating session. */
 export function isEphemeral(mode: CreateMode): boolean {
   return mode === CreateMode.EPHEMERAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
 }
+
+/** True for the modes whose node expires `ttl` ms after its last change once it has no children. */
 export function isTtl(mode: CreateMode): boolean {
   return mode === CreateMode.PERSISTENT_WITH_TTL || mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
 }

@@ -27,8 +27,10 @@ export interface Stat {
   pzxid: bigint;
 }
 
+/** The encoded size of a Stat: 6 longs and 5 ints. */
 export const STAT_BYTES = 68;
 
+/** Writes a Stat in the wire order. */
 export function encodeStat(writer: Writer, stat: Stat): void {
   writer
     .long(stat.czxid)
@@ -118,19 +120,23 @@ export interface Acl {
   id: Id;
 }
 
+/** Writes an identity: scheme, then id. */
 export function encodeId(writer: Writer, id: Id): void {
   writer.string(id.scheme).string(id.id);
 }
 
+/** Reads an identity. */
 export function decodeId(reader: Reader): Id {
   return { scheme: reader.string(), id: reader.string() };
 }
 
+/** Writes one ACL entry: permission bits, then the identity. */
 export function encodeAcl(writer: Writer, acl: Acl): void {
   writer.int(acl.perms);
   encodeId(writer, acl.id);
 }
 
+/** Reads one ACL entry. */
 export function decodeAcl(reader: Reader): Acl {
   return { perms: reader.int(), id: decodeId(reader) };
 }
