@@ -90,6 +90,9 @@ export class LeaderSelector extends EventEmitter<LeaderSelectorEvents> implement
     this.closing.abort(new AbortError());
     this.wakeRunner();
     await this.runner;
+    // A create in flight when we aborted still makes its node: wait for its deletion, so
+    // that nothing of ours is left in the election once close() resolves.
+    await this.mutex.settled();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

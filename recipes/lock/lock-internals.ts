@@ -149,7 +149,15 @@ interface NodeWait {
 
 /** Creates our node and waits for our turn. One instance serves one lock path. */
 export class LockInternals {
+  /** Deletions of nodes that creates in flight at an abort made afterwards. */
+  private readonly cleanups = new Set<Promise<void>>();
+
   constructor(private readonly options: LockInternalsOptions) {}
+
+  /** Resolves once every node an aborted acquisition's create made late is deleted. */
+  async settled(): Promise<void> {
+    while (this.cleanups.size > 0) await Promise.all([...this.cleanups]);
+  }
 
   /** Our node once we hold the lock, or `undefined` at the deadline (our node deleted). */
   async attempt(deadline: Deadline, signal: AbortSignal | undefined): Promise<AcquiredNode | undefined> {
@@ -232,7 +240,16 @@ export class LockInternals {
 
   private createNode(signal: AbortSignal | undefined): Promise<HeldNode> {
     const { client, basePath, driver } = this.options;
-    return createProtectedEphemeral(client, `${basePath}/${driver.lockName}`, this.options.data, signal);
+    return createProtectedEphemeral(
+      client,
+      `${basePath}/${driver.lockName}`,
+      this.options.data,
+      signal,
+      (cleanup) => {
+        this.cleanups.add(cleanup);
+        void cleanup.finally(() => this.cleanups.delete(cleanup));
+      },
+    );
   }
 
   private async waitForTurn(
@@ -530,6 +547,7 @@ export async function createProtectedEphemeral(
   path: string,
   data: NodeData | undefined,
   signal: AbortSignal | undefined,
+  onLateCleanup?: (cleanup: Promise<void>) => void,
 ): Promise<HeldNode> {
   throwIfAborted(signal);
   const creating = client.createWithStat(path, data ?? null, {
@@ -542,9 +560,11 @@ export async function createProtectedEphemeral(
     created = await waitFor(creating, undefined, signal);
   } catch (error) {
     // Aborted (or failed): whatever the create still makes is ours to delete.
-    creating.then(
-      (late) => deleteOwnNode(client, late.path),
-      () => undefined,
+    onLateCleanup?.(
+      creating.then(
+        (late) => deleteOwnNode(client, late.path),
+        () => undefined,
+      ),
     );
     throw error;
   }

@@ -124,6 +124,14 @@ export class ReentrantLock implements InterProcessLock {
     return this.hold !== undefined && !this.isDead(this.hold);
   }
 
+  /**
+   * Resolves once no node of an aborted `acquire` is left: an abort rejects at once, while a
+   * create already sent still makes its node, which is then deleted; this waits for that.
+   */
+  settled(): Promise<void> {
+    return this.internals.settled();
+  }
+
   /** Every participant's node name, in lock order (the first holds). */
   participantNodes(): Promise<string[]> {
     return this.internals.sortedChildren();

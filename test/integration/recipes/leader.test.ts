@@ -8,6 +8,8 @@ import {
   LeaderSelector,
   type OwnershipLostError,
 } from '../../../recipes/index';
+import { FaultProxy } from '../../../server/testing/fault-proxy';
+import { ZooKit } from '../../../src/index';
 import type { TrackedProcess } from '../../support/child-processes';
 import {
   eventually,
@@ -150,6 +152,30 @@ for (const backend of recipeBackends) {
       expect(maxRunning).toBe(1);
       expect(new Set(terms.slice(0, 9))).toEqual(new Set(['s0', 's1', 's2']));
       expect(await clients[0]!.getChildren(path)).toEqual([]);
+    });
+
+    it('LeaderSelector: close() while its node is being created resolves only once that node is gone, and none appears later', async () => {
+      const path = namespace('selector-close-creating');
+      const proxy = await FaultProxy.start({ target: { host: '127.0.0.1', port: suite.server.port } });
+      try {
+        const slow = ZooKit.newClient(proxy.connectString, { sessionTimeoutMs: TEST_SESSION_TIMEOUT_MS });
+        slow.on('error', () => {});
+        clients.push(slow);
+        await slow.start();
+        const observer = await startClient(suite.server, clients);
+        await observer.create(path, null, { creatingParentsIfNeeded: true });
+        proxy.setDelay(300); // each way: the create is in flight when close() comes
+        const selector = new LeaderSelector(slow, path, { takeLeadership: async () => {} });
+        selector.start();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await selector.close();
+        expect(await observer.getChildren(path)).toEqual([]);
+        // Nor does one appear later: the delayed create reaches the server after close() began.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(await observer.getChildren(path)).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('LeaderScheduledJob: exactly one of three processes runs the job', async () => {
