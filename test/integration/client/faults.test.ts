@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { expect, it } from 'vitest';
 import { ZooKit, type ZooKitClient } from '../../../src/client/client';
 import type { ConnectionState } from '../../../src/client/connection-state';
-import { CreateMode, OpCode } from '../../../src/protocol/constants';
+import { CreateMode, OpCode, Perms } from '../../../src/protocol/constants';
 import { SessionExpiredError } from '../../../src/protocol/errors';
 import { FrameDecoder } from '../../../src/protocol/framing';
 import { writeConnectRequestFrame, writeRequestFrame } from '../../../src/protocol/records';
@@ -104,6 +104,23 @@ describeEachBackend('client session faults', (backend) => {
     await client.sync('/w');
     await client.getData('/w');
     expect(events).toEqual([{ type: 'NodeDataChanged', path: '/w', zxid: -1n }]);
+  }, 30_000);
+
+  it('auth is sent again on the new connection of the same session: a digest-only node stays readable', async () => {
+    const faulty = await proxy();
+    const { client, states } = await openClient(faulty.connectString, {
+      sessionTimeoutMs: 6_000,
+      authInfo: [{ scheme: 'digest', auth: 'alice:secret' }],
+    });
+    await client.create('/private', 'p', { acl: [{ perms: Perms.ALL, id: { scheme: 'auth', id: '' } }] });
+    expect((await client.getData('/private')).data.toString()).toBe('p');
+    const sessionId = client.sessionId;
+    faulty.cut();
+    await eventually(() => states.includes('RECONNECTED'), 10_000, 'RECONNECTED');
+    expect(client.sessionId).toBe(sessionId);
+    // Auth lives on the connection: without it sent again, this read is NoAuth.
+    expect((await client.getData('/private')).data.toString()).toBe('p');
+    expect(await client.whoAmI()).toContainEqual({ authScheme: 'digest', user: 'alice' });
   }, 30_000);
 
   it('an outage longer than the session timeout: LOST, watchers told, then a new session', async () => {

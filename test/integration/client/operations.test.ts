@@ -9,6 +9,7 @@ import { Ids } from '../../../src/protocol/data';
 import {
   BadArgumentsError,
   BadVersionError,
+  ConnectionLossError,
   NoAuthError,
   NodeExistsError,
   NoNodeError,
@@ -168,13 +169,24 @@ describeEachBackend('client operations', (backend) => {
       await client.sync('/');
       const config = await client.getConfig();
       expect(config.stat.version).toBeGreaterThanOrEqual(0);
-      let attempts = 0;
+      // A connection loss is retried under the policy; the second attempt succeeds.
+      const attempts: number[] = [];
       const value = await client.retry(async (attempt) => {
-        attempts = attempt;
+        attempts.push(attempt);
+        if (attempts.length === 1) throw new ConnectionLossError();
         return client.create('/retried');
       });
       expect(value).toBe('/retried');
-      expect(attempts).toBe(1);
+      expect(attempts).toEqual([1, 2]);
+      // An error the policy does not retry comes back from the first attempt.
+      const once: number[] = [];
+      await expect(
+        client.retry(async (attempt) => {
+          once.push(attempt);
+          return client.create('/retried');
+        }),
+      ).rejects.toBeInstanceOf(NodeExistsError);
+      expect(once).toEqual([1]);
     });
   });
 
@@ -200,6 +212,16 @@ describeEachBackend('client operations', (backend) => {
 
   describe('lifecycle', () => {
     it('iterates states until close, and aborts retries with AbortError', async () => {
+      const fresh = ZooKit.newClient(`${suite.server.connectString}${suite.namespace}`, {
+        sessionTimeoutMs: 6_000,
+      });
+      suite.clients.push(fresh);
+      const states = fresh.states();
+      const first = states.next();
+      await fresh.start();
+      expect(await first).toEqual({ value: 'CONNECTED', done: false });
+      await fresh.close();
+      expect(await states.next()).toEqual({ value: undefined, done: true });
       const client = await open();
       const iterator = client.states();
       const next = iterator.next();
