@@ -37,9 +37,9 @@ async function main(): Promise<void> {
     const client = await connect();
     clients.push(client);
     const subscription = await ConfigSubscription.open<DatabaseConfig>(client, path);
-    subscription.on('change', ({ oldValue, newValue, version }) =>
+    subscription.on('change', ({ type, oldValue, newValue, version }) =>
       console.log(
-        `${service}: poolSize ${oldValue?.poolSize ?? '-'} -> ${newValue?.poolSize ?? '-'} (version ${version})`,
+        `${service}: ${type}, poolSize ${oldValue?.poolSize ?? '-'} -> ${newValue?.poolSize ?? '-'} (version ${version})`,
       ),
     );
     subscribers.push(subscription);

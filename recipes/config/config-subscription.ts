@@ -38,8 +38,12 @@ import {
   serializeJson,
 } from './config-codec';
 
+/** What happened to the config node: it appeared, its value changed, or it was deleted. */
+export type ConfigChangeType = 'created' | 'changed' | 'deleted';
+
 /** One change of a config value. */
 export interface ConfigChange<T> {
+  type: ConfigChangeType;
   oldValue: T | undefined;
   newValue: T | undefined;
   /** The new data version; -1 when the node was deleted. */
@@ -170,6 +174,7 @@ export class ConfigSubscription<T> extends EventEmitter<ConfigSubscriptionEvents
       return;
     }
     const change: ConfigChange<T> = {
+      type: parsed.version === -1 ? 'deleted' : this.state.version === -1 ? 'created' : 'changed',
       oldValue: this.state.value,
       newValue: parsed.value,
       version: parsed.version,

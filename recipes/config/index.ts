@@ -10,6 +10,7 @@ export {
 } from './config-codec';
 export {
   type ConfigChange,
+  type ConfigChangeType,
   ConfigSubscription,
   type ConfigSubscriptionEvents,
   type ConfigSubscriptionOptions,

@@ -83,6 +83,7 @@ for (const backend of dataBackends) {
 
       await writer.setData(path, JSON.stringify({ revision: 2, name: 'two' }));
       const expected = {
+        type: 'changed',
         oldValue: { revision: 1, name: 'one' },
         newValue: { revision: 2, name: 'two' },
         version: 1,
@@ -97,9 +98,17 @@ for (const backend of dataBackends) {
       expect(subscription.current).toEqual({ revision: 2, name: 'two' }); // the last good value stays
       await writer.delete(path);
       expect(await recorder.next()).toEqual({
+        type: 'deleted',
         oldValue: { revision: 2, name: 'two' },
         newValue: undefined,
         version: -1,
+      });
+      await writer.create(path, JSON.stringify({ revision: 3, name: 'three' }));
+      expect(await recorder.next()).toEqual({
+        type: 'created',
+        oldValue: undefined,
+        newValue: { revision: 3, name: 'three' },
+        version: 0,
       });
       await iterator.return?.();
     });
