@@ -62,7 +62,6 @@ import { openPersistentWatch, type WatchTable, watcherTypeOf } from './watch-man
 
 /** Events of {@link ZooKitClient}. */
 export interface ClientEvents {
-  [key: string]: unknown[];
   /** The connection state changed. */
   stateChanged: [state: ConnectionState, previous: ConnectionState | undefined];
   /** A watcher or listener threw, or a background task (guaranteed delete) failed. */

@@ -5,15 +5,18 @@
 import { EventEmitter } from 'eventemitter3';
 import { assert } from '../util/assert';
 
-/** A map from event name to the listener's argument tuple, e.g. `{ state: [ConnectionState] }`. */
-export type EventMap = Record<string, unknown[]>;
+/**
+ * A map from event name to the listener's argument tuple, e.g. `{ state: [ConnectionState] }`.
+ * No index signature is needed (or wanted: it would let a misspelt event name compile).
+ */
+export type EventMap<Events> = { [K in keyof Events]: unknown[] };
 
 /**
  * An eventemitter3 emitter whose event names and arguments are checked by the compiler.
  * Listener exceptions propagate to the caller of `emit` (eventemitter3 does not catch them),
  * and stop delivery to later listeners; emitters of user-facing events wrap `emit` in try/catch.
  */
-export class TypedEventEmitter<Events extends EventMap> extends EventEmitter<Events> {}
+export class TypedEventEmitter<Events extends EventMap<Events>> extends EventEmitter<Events> {}
 
 /** The default buffer bound of {@link eventIterator}. */
 export const eventBufferMaxDefault = 1024;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ZooKitClient } from '../../../../src/client/client';
 import { type EventSourceClose, eventIterator, TypedEventEmitter } from '../../../../src/client/events';
 
 /** A hand-driven source that records subscriptions. */
@@ -34,6 +35,29 @@ describe('TypedEventEmitter', () => {
       ['once:a', 0],
       ['b', 2],
     ]);
+  });
+
+  it('takes an interface as its event map, and the compiler refuses a misspelt event name', () => {
+    // `npm run lint` (tsc) fails if either expect-error line compiles, i.e. if the event map
+    // regained an index signature that lets any name through.
+    interface Events {
+      stateChanged: [state: string];
+    }
+    const emitter = new TypedEventEmitter<Events>();
+    const seen: string[] = [];
+    emitter.on('stateChanged', (state) => seen.push(state));
+    // @ts-expect-error: no such event
+    emitter.on('stateChange', () => seen.push('misspelt'));
+    // @ts-expect-error: wrong argument type
+    emitter.emit('stateChanged', 1);
+    emitter.emit('stateChanged', 'CONNECTED');
+    expect(seen).toEqual([1, 'CONNECTED']);
+    // The same holds for the client's own events (compiled, never called).
+    const misspeltOnClient = (client: ZooKitClient) => {
+      // @ts-expect-error: the event is stateChanged
+      client.on('stateChange', () => {});
+    };
+    expect(misspeltOnClient).toBeTypeOf('function');
   });
 });
 
