@@ -8,8 +8,8 @@
  * exits (code 0 when all converged).
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigSubscription } from '../../recipes/config/index';
-import { BadVersionError, ZooKit, type ZooKitClient } from '../../src/index';
+import { BadVersionError, ZooKit, type ZooKitClient } from 'zookit';
+import { ConfigSubscription } from 'zookit/recipes';
 
 const connectString = process.argv[2] ?? '127.0.0.1:2181';
 const root = `/zookit-examples/config-${randomUUID().slice(0, 8)}`;

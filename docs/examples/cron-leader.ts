@@ -8,8 +8,8 @@
  * cleans up and exits (code 0 when exactly one worker ran every tick).
  */
 import { randomUUID } from 'node:crypto';
-import { LeaderLatch } from '../../recipes/leader/leader-latch';
-import { ZooKit, type ZooKitClient } from '../../src/index';
+import { ZooKit, type ZooKitClient } from 'zookit';
+import { LeaderLatch } from 'zookit/recipes';
 
 const connectString = process.argv[2] ?? '127.0.0.1:2181';
 const root = `/zookit-examples/cron-${randomUUID().slice(0, 8)}`;

@@ -9,8 +9,8 @@
  * exits (code 0 when the gateway saw 2 then 1 instances).
  */
 import { randomUUID } from 'node:crypto';
-import { ServiceRegistry } from '../../recipes/membership/index';
-import { ZooKit, type ZooKitClient } from '../../src/index';
+import { ZooKit, type ZooKitClient } from 'zookit';
+import { ServiceRegistry } from 'zookit/recipes';
 
 const connectString = process.argv[2] ?? '127.0.0.1:2181';
 const basePath = `/zookit-examples/services-${randomUUID().slice(0, 8)}`;
