@@ -302,9 +302,9 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
       this.client,
       path,
       () => this.term === term,
-      () => {
+      (reason) => {
         if (this.term !== term) return;
-        this.setLeadership(false, 'nodeDeleted');
+        this.setLeadership(false, reason);
         this.schedule('check');
       },
     );

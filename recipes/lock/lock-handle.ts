@@ -19,6 +19,7 @@ import {
   type ZooKitClient,
 } from '../../src/index';
 import { assert } from '../../src/util/assert';
+import type { LossReason } from '../recipe-state';
 
 /** Options of every `acquire`. */
 export interface AcquireOptions {
@@ -170,27 +171,32 @@ export class CompositeHandle implements OwnershipHandle {
   }
 }
 
+/** Why a watched held node is gone: deleted, its session ended, or the client closed. */
+export type HeldNodeGone = Extract<LossReason, 'nodeDeleted' | 'LOST' | 'closed'>;
+
 /**
  * Watches a held node (our lock node, lease or latch node) until it is gone: `onGone` runs
- * once the node is deleted behind our back (an operator, a cleanup script), found missing, or
- * no longer watched after a new session. A data change (Curator's revocation request) re-arms
- * the watch while `holding()` is true. Other failures (the connection) are left to the
- * connection-state policy. Not awaited by callers.
+ * once, with `nodeDeleted` when the node is deleted behind our back (an operator, a cleanup
+ * script) or found missing, with `LOST` when the watch ended with the session (the server
+ * deleted the ephemeral) and with `closed` when the client closed. A data change (Curator's
+ * revocation request) re-arms the watch while `holding()` is true. Other failures (the
+ * connection) are left to the connection-state policy. Not awaited by callers.
  */
 export function watchHeldNode(
   client: ZooKitClient,
   path: string,
   holding: () => boolean,
-  onGone: () => void,
+  onGone: (reason: HeldNodeGone) => void,
 ): void {
   client
     .getData(path, {
       watch: (event: WatchEvent) => {
-        if (event.type === 'NodeDeleted' || event.type === 'NotWatching') onGone();
+        if (event.type === 'NodeDeleted') onGone('nodeDeleted');
+        else if (event.type === 'NotWatching') onGone(event.reason === 'closed' ? 'closed' : 'LOST');
         else if (holding()) watchHeldNode(client, path, holding, onGone);
       },
     })
     .catch((error: unknown) => {
-      if (error instanceof NoNodeError) onGone();
+      if (error instanceof NoNodeError) onGone('nodeDeleted');
     });
 }

@@ -181,9 +181,9 @@ export class ReentrantLock implements InterProcessLock {
       this.client,
       hold.node.path,
       () => !hold.ownership.signal.aborted,
-      () => {
+      (reason) => {
         hold.nodeGone = true;
-        hold.ownership.abort('nodeDeleted');
+        hold.ownership.abort(reason);
       },
     );
   }

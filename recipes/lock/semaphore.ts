@@ -174,7 +174,7 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
       this.client,
       lease.path,
       () => !ownership.signal.aborted,
-      () => ownership.abort('nodeDeleted'),
+      (reason) => ownership.abort(reason),
     );
     return new LockHandle(this.client, lease, ownership.signal, async () => {
       ownership.abort('released');

@@ -4,6 +4,7 @@ export {
   decideConflict,
   type NameRegistration,
   NameRegistry,
+  type NameRegistryOptions,
   NameTakenError,
 } from './name-registry';
 export {

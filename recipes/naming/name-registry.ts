@@ -8,7 +8,10 @@
  * Connection states: SUSPENDED: the name is probably still held (the node lives as long as
  * the session), but nothing guarantees it; `isHeld()` asks the server. LOST: the session
  * ended and the server deleted the node, so the name is free for anyone; register again on
- * the new session if you still want it.
+ * the new session if you still want it. A registration's `signal` tells the holder: it fires
+ * on LOST, on SUSPENDED under the `standard` policy (the default, as for locks), when the
+ * node is deleted behind our back (`nodeDeleted`: an operator, or the same owner taking the
+ * name over from another session) and on `release()`.
  */
 import {
   BadVersionError,
@@ -19,6 +22,8 @@ import {
   type ZooKitClient,
 } from '../../src/index';
 import { assert } from '../../src/util/assert';
+import { watchHeldNode } from '../lock/lock-handle';
+import { type ConnectionStateErrorPolicy, OwnershipSignal } from '../recipe-state';
 
 /** Another owner holds the name. */
 export class NameTakenError extends Error {
@@ -48,15 +53,28 @@ export function decideConflict(
   return existingSessionId === sessionId ? 'alreadyOurs' : 'takeOver';
 }
 
-/** A held name. */
-export interface NameRegistration {
+/** A held name; `await using` releases it. */
+export interface NameRegistration extends AsyncDisposable {
   readonly name: string;
   readonly owner: string;
   readonly path: string;
+  /** The name node's czxid: a later holder of the name has a larger one. */
+  readonly fencingToken: bigint;
+  /**
+   * Fires when the name may no longer be ours; its reason is an `OwnershipLostError`
+   * (`LOST`, `SUSPENDED` under the `standard` policy, `nodeDeleted`, `released`).
+   */
+  readonly signal: AbortSignal;
   /** True if the name's node still exists and belongs to this client's session. */
   isHeld(): Promise<boolean>;
   /** Gives the name up (deletes the node if it is still ours). Idempotent. */
   release(): Promise<void>;
+}
+
+/** Options of {@link NameRegistry}. */
+export interface NameRegistryOptions {
+  /** When a registration's signal fires: `standard` (SUSPENDED and LOST, default) or `session` (LOST only). */
+  policy?: ConnectionStateErrorPolicy;
 }
 
 /** Attempts of one `register` racing other registrants. */
@@ -64,10 +82,15 @@ const REGISTER_ATTEMPTS_MAX = 5;
 
 /** Registers unique names under one parent path. */
 export class NameRegistry {
+  private readonly policy: ConnectionStateErrorPolicy;
+
   constructor(
     private readonly client: ZooKitClient,
     readonly path = '/names',
-  ) {}
+    options: NameRegistryOptions = {},
+  ) {
+    this.policy = options.policy ?? 'standard';
+  }
 
   /** Takes `name` for `owner`; throws {@link NameTakenError} when another owner holds it. */
   async register(name: string, owner: string): Promise<NameRegistration> {
@@ -75,11 +98,11 @@ export class NameRegistry {
     const path = `${this.path}/${name}`;
     for (let attempt = 0; attempt < REGISTER_ATTEMPTS_MAX; attempt++) {
       try {
-        await this.client.create(path, owner, {
+        const created = await this.client.createWithStat(path, owner, {
           mode: CreateMode.EPHEMERAL,
           creatingParentContainersIfNeeded: true,
         });
-        return this.registration(name, owner, path);
+        return this.registration(name, owner, path, created.stat.czxid);
       } catch (error) {
         if (!(error instanceof NodeExistsError)) throw error;
       }
@@ -91,7 +114,7 @@ export class NameRegistry {
         owner,
         this.client.sessionId,
       );
-      if (decision === 'alreadyOurs') return this.registration(name, owner, path);
+      if (decision === 'alreadyOurs') return this.registration(name, owner, path, existing.stat.czxid);
       if (decision === 'taken') throw new NameTakenError(name, existing.owner);
       await this.deleteVersion(path, existing.stat.version);
     }
@@ -124,7 +147,15 @@ export class NameRegistry {
     }
   }
 
-  private registration(name: string, owner: string, path: string): NameRegistration {
+  private registration(name: string, owner: string, path: string, czxid: bigint): NameRegistration {
+    const ownership = new OwnershipSignal(this.client, this.policy, path);
+    ownership.signal.addEventListener('abort', () => ownership.dispose(), { once: true });
+    watchHeldNode(
+      this.client,
+      path,
+      () => !ownership.signal.aborted,
+      (reason) => ownership.abort(reason),
+    );
     const isHeld = async (): Promise<boolean> => {
       const existing = await this.read(path);
       return (
@@ -133,16 +164,25 @@ export class NameRegistry {
         existing.owner === owner
       );
     };
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      ownership.abort('released');
+      const existing = await this.read(path);
+      if (existing !== undefined && existing.stat.ephemeralOwner === this.client.sessionId)
+        await this.deleteVersion(path, existing.stat.version);
+      // Only now: a release that failed (the connection) may be called again.
+      released = true;
+    };
     return {
       name,
       owner,
       path,
+      fencingToken: czxid,
+      signal: ownership.signal,
       isHeld,
-      release: async () => {
-        const existing = await this.read(path);
-        if (existing === undefined || existing.stat.ephemeralOwner !== this.client.sessionId) return;
-        await this.deleteVersion(path, existing.stat.version);
-      },
+      release,
+      [Symbol.asyncDispose]: release,
     };
   }
 }

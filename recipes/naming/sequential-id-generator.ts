@@ -1,8 +1,14 @@
 /**
- * SequentialIdGenerator: globally unique, increasing ids from PERSISTENT_SEQUENTIAL nodes.
- * Each `next()` creates `<path>/<prefix><seq>` and returns `<seq>`; ZooKeeper assigns the
+ * SequentialIdGenerator: globally unique, increasing ids from sequential nodes. Each
+ * `next()` creates `<path>/<prefix><seq>` and returns `<seq>`; ZooKeeper assigns the
  * sequence from the parent's counter in commit order, so ids are unique across every
  * process and increase in the order the creates commit.
+ *
+ * - With `deleteAfterRead` (the default) the id nodes are EPHEMERAL_SEQUENTIAL: the node
+ *   only carries the counter, and a node whose id was never returned (its create committed
+ *   but the reply was lost and the client's retry policy gave up) goes with the session
+ *   instead of staying under the parent for ever. Kept nodes (`deleteAfterRead: false`) are
+ *   PERSISTENT_SEQUENTIAL: they are the record.
  *
  * - The parent is created PERSISTENT, never as a container: a container is deleted once
  *   empty, and a recreated parent would count from 0 again.
@@ -13,7 +19,9 @@
  *   another (the id is still unique either way).
  *
  * Connection states: SUSPENDED makes `next()` wait for the connection under the client's
- * retry policy (and fail once it gives up); LOST loses nothing: ids are persistent nodes.
+ * retry policy (and fail once it gives up); LOST loses no id that was handed out: the
+ * counter lives in the persistent parent, and an ephemeral id node the session took with it
+ * had either been read and deleted already or was never returned.
  */
 import {
   ConnectionLossError,
@@ -55,7 +63,7 @@ export class SequentialIdGenerator<K extends IdType = 'bigint'> {
   /** A new id, larger than every id this generator's path handed out before it committed. */
   async next(): Promise<IdOf<K>> {
     const created = await this.client.create(`${this.path}/${this.prefix}`, null, {
-      mode: CreateMode.PERSISTENT_SEQUENTIAL,
+      mode: this.deleteAfterRead ? CreateMode.EPHEMERAL_SEQUENTIAL : CreateMode.PERSISTENT_SEQUENTIAL,
       creatingParentsIfNeeded: true,
       protection: true,
     });
