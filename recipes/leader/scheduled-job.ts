@@ -16,7 +16,6 @@
  */
 import type { ZooKitClient } from '../../src/index';
 import type { OwnershipHandle } from '../lock/lock-handle';
-import { waitFor } from '../lock/lock-internals';
 import type { ConnectionStateErrorPolicy } from '../recipe-state';
 import { LeaderSelector } from './leader-selector';
 
@@ -52,8 +51,7 @@ export class LeaderScheduledJob implements AsyncDisposable {
           } catch (error) {
             options.onError?.(error);
           }
-          const pause = new Promise<void>((resolve) => setTimeout(resolve, options.intervalMs));
-          await waitFor(pause, undefined, signal).catch(() => undefined);
+          await pauseUnlessAborted(options.intervalMs, signal);
         }
       },
     });
@@ -83,4 +81,18 @@ export class LeaderScheduledJob implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Waits `ms`, or less if `signal` fires first; the timer never outlives the wait. */
+function pauseUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
