@@ -106,6 +106,42 @@ describeEachBackend('client session faults', (backend) => {
     expect(events).toEqual([{ type: 'NodeDataChanged', path: '/w', zxid: -1n }]);
   }, 30_000);
 
+  it('more watches than one SetWatches frame may carry are re-registered in several, and every one fires', async () => {
+    // 4 000 exists watches on 300-byte paths: ~1.2 MB of paths, above the 1 MB frame limit of
+    // both servers (jute.maxbuffer), so re-registration in one frame would be refused.
+    const faulty = await proxy();
+    const { client, states } = await openClient(faulty.connectString, { sessionTimeoutMs: 8_000 });
+    const { client: writer } = await openClient(suite.server.connectString, { sessionTimeoutMs: 8_000 });
+    await client.create('/many');
+    const count = 4_000;
+    const paths = Array.from({ length: count }, (_, index) => `/many/${String(index).padStart(300, 'n')}`);
+    const events: WatchEvent[] = [];
+    for (let start = 0; start < count; start += 500)
+      await Promise.all(
+        paths
+          .slice(start, start + 500)
+          .map((path) => client.exists(path, { watch: (event) => events.push(event) })),
+      );
+    faulty.refuse(true);
+    faulty.cut();
+    await eventually(() => states.includes('SUSPENDED'), 5_000, 'SUSPENDED');
+    const created = [paths[0], paths[count / 2], paths[count - 1]] as string[];
+    for (const path of created) await writer.create(path);
+    faulty.refuse(false);
+    await eventually(() => states.includes('RECONNECTED'), 10_000, 'RECONNECTED');
+    await eventually(
+      () => events.length === created.length,
+      10_000,
+      () => `3 NodeCreated events (${events.length})`,
+    );
+    expect(events.map((event) => event.path).sort()).toEqual([...created].sort());
+    expect(events.every((event) => event.type === 'NodeCreated')).toBe(true);
+    expect(states).toEqual(['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
+    // The rest are still watched on the server: one more create fires one more event.
+    await writer.create(paths[1] as string);
+    await eventually(() => events.length === created.length + 1, 5_000, 'the fourth NodeCreated');
+  }, 60_000);
+
   it('auth is sent again on the new connection of the same session: a digest-only node stays readable', async () => {
     const faulty = await proxy();
     const { client, states } = await openClient(faulty.connectString, {
