@@ -83,7 +83,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   private readonly backgroundTasks = new Set<Promise<void>>();
   private closePromise: Promise<void> | undefined;
   /** Aborted when the client has closed: ends `states()` iterations. */
-  private readonly closed = new AbortController();
+  private readonly closedController = new AbortController();
 
   /** Use {@link ZooKit.newClient}. */
   constructor(connectString: string, options: ClientOptions = {}) {
@@ -161,12 +161,20 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     return this.session.connected;
   }
 
+  /**
+   * True once `close()` was called (or the client closed itself after an auth failure); every
+   * operation then rejects with `ClosedError`. `state` keeps the last connection state.
+   */
+  get closed(): boolean {
+    return this.session.closed;
+  }
+
   /** The connection states as an async iterable (from now on), until the client closes or `signal` aborts. */
   states(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ConnectionState> {
     const signal =
       options.signal === undefined
-        ? this.closed.signal
-        : AbortSignal.any([this.closed.signal, options.signal]);
+        ? this.closedController.signal
+        : AbortSignal.any([this.closedController.signal, options.signal]);
     return eventIterator<ConnectionState>(
       (push) => {
         this.on('stateChanged', push);
@@ -505,7 +513,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
 
   /** The background part of a guaranteed delete; bounded by the client's life. */
   private guaranteeDelete(once: () => Promise<void>): void {
-    const stopped = this.closed.signal;
+    const stopped = this.closedController.signal;
     const task = (async () => {
       while (!this.session.closed && !stopped.aborted) {
         try {
@@ -665,7 +673,7 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   close(): Promise<void> {
     this.closePromise ??= (async () => {
       await this.session.close();
-      this.closed.abort(new ClosedError());
+      this.closedController.abort(new ClosedError());
       await Promise.allSettled([...this.backgroundTasks]);
     })();
     return this.closePromise;

@@ -8,6 +8,7 @@ import { ZooKit } from '../../../src/client/client';
 import type { ConnectionState } from '../../../src/client/connection-state';
 import { RetryNTimes } from '../../../src/client/retry-policy';
 import { AuthenticationError, ClosedError } from '../../../src/errors';
+import { CreateMode } from '../../../src/protocol/constants';
 import {
   AuthFailedError,
   ConnectionLossError,
@@ -66,6 +67,53 @@ describeEachBackend('client hardening', (backend) => {
     expect(errors).toEqual([refused]);
     expect(states).toEqual(['CONNECTED', 'LOST']);
     await expect(client.addAuth('digest', 'a:b')).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('an operation made while disconnected waits for the connection: served if it comes back in time, ConnectionLoss after connectionTimeoutMs if not', async () => {
+    const faulty = await proxy();
+    const { client, states } = await open(
+      { connectionTimeoutMs: 1_500, retryPolicy: new RetryNTimes({ n: 0, sleepMsBetweenRetries: 0 }) },
+      faulty.connectString,
+    );
+    await client.create('/queued', 'v1');
+    faulty.refuse(true);
+    faulty.cut();
+    await eventually(() => states.includes('SUSPENDED'), 5_000, 'SUSPENDED');
+    // Comes back in time: the queued read is sent on the new connection, no error.
+    const served = client.getData('/queued');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    faulty.refuse(false);
+    expect((await within(served, 5_000, 'the queued read')).data.toString()).toBe('v1');
+    expect(states).toEqual(['CONNECTED', 'SUSPENDED', 'RECONNECTED']);
+    // Does not come back: the queued read fails typed once connectionTimeoutMs has passed.
+    faulty.refuse(true);
+    faulty.cut();
+    await eventually(() => states.length === 4, 5_000, 'SUSPENDED again');
+    const startedMs = Date.now();
+    const failure = await within(
+      client.getData('/queued').catch((error: unknown) => error),
+      10_000,
+      'the queued read to fail',
+    );
+    const waitedMs = Date.now() - startedMs;
+    expect(failure).toBeInstanceOf(ConnectionLossError);
+    expect(waitedMs).toBeGreaterThanOrEqual(1_000);
+    faulty.refuse(false);
+    await eventually(() => client.connected, 8_000, 'the reconnect');
+    expect((await client.getData('/queued')).data.toString()).toBe('v1');
+  }, 30_000);
+
+  it('Symbol.asyncDispose closes the client and its session (await using)', async () => {
+    const { client } = await open();
+    const { client: observer } = await open();
+    await client.create('/disposable', null, { mode: CreateMode.EPHEMERAL });
+    expect(client.closed).toBe(false);
+    await client[Symbol.asyncDispose]();
+    expect(client.closed).toBe(true);
+    expect(client.connected).toBe(false);
+    await expect(client.getData('/disposable')).rejects.toBeInstanceOf(ClosedError);
+    // The session was closed, not left to expire: its ephemeral is gone at once.
+    expect(await observer.exists('/disposable')).toBeNull();
   });
 
   it('guaranteed delete while the connection is cut: rejects, then deletes in the background', async () => {
