@@ -13,6 +13,13 @@
  *   FOLLOWING/LEADING agrees on a leader that itself says LEADING (a late joiner).
  * - While undecided, notifications are resent every `notificationIntervalTicks`, doubling up
  *   to `notificationIntervalMaxTicks` (Apache: 200 ms doubling to 60 s).
+ * - A leader with the empty history (epoch 0, zxid 0: it has never been part of an
+ *   established ensemble) needs every voter, not a quorum. Apache elects it with a quorum, so
+ *   servers added with empty data dirs that outnumber the old ones (or old ones that lost
+ *   their disks) can elect one of themselves while the servers holding the data are down or
+ *   not yet restarted with the new configuration, and the old history is then truncated away
+ *   — a known ZooKeeper weakness. Only a brand-new ensemble has every voter empty, and it
+ *   needs all of them up for its first election only.
  */
 import { assert } from '../../src/util/assert';
 import type { NotificationMessage, Vote } from './messages';
@@ -48,6 +55,11 @@ export function betterVote(membership: Membership, candidate: Vote, current: Vot
   if (candidate.peerEpoch !== current.peerEpoch) return candidate.peerEpoch > current.peerEpoch;
   if (candidate.zxid !== current.zxid) return candidate.zxid > current.zxid;
   return candidate.leader > current.leader;
+}
+
+/** True if `vote` names a server with the empty history: no established epoch and no txn. */
+export function isEmptyHistory(vote: Vote): boolean {
+  return vote.peerEpoch === 0 && vote.zxid === 0n;
 }
 
 /** True if two votes name the same leader with the same history. */
@@ -161,7 +173,7 @@ export class FastLeaderElection {
         supporters.push(id);
       }
     }
-    if (containsQuorum(membership, supporters) && this.leaderConfirmed(message)) {
+    if (this.enoughToFollow(supporters, message.vote) && this.leaderConfirmed(message)) {
       this.logicalClock = message.electionEpoch;
       this.decide(message.vote, output);
     }
@@ -234,7 +246,21 @@ export class FastLeaderElection {
   private agreeing(votes: ReadonlyMap<number, Vote>, vote: Vote): boolean {
     const agreeing: number[] = [];
     for (const [id, received] of votes) if (sameVote(received, vote)) agreeing.push(id);
-    return containsQuorum(this.options.membership, agreeing);
+    const { membership } = this.options;
+    if (isEmptyHistory(vote)) return membership.voters.every((id) => agreeing.includes(id));
+    return containsQuorum(membership, agreeing);
+  }
+
+  /**
+   * Late joiner: are the servers past the election that follow `vote` enough to follow it
+   * too? A quorum; for a leader with the empty history, every other voter, and only if we
+   * have nothing it lacks (our own history is empty too).
+   */
+  private enoughToFollow(supporters: readonly number[], vote: Vote): boolean {
+    const { membership, self } = this.options;
+    if (!isEmptyHistory(vote)) return containsQuorum(membership, supporters);
+    if (isVoter(membership, self) && !isEmptyHistory(this.initialVote)) return false;
+    return membership.voters.every((id) => id === self || supporters.includes(id));
   }
 
   private checkQuorum(output: ElectionOutput): void {

@@ -144,6 +144,22 @@ export class Cluster {
     node.peer = new Peer(config, { hardState: disk.hardState, snapshotZxid: disk.snapshot.zxid, entries });
   }
 
+  /**
+   * Gives a stopped server an empty disk: a new server added with an empty data dir, or an
+   * old one whose disk was lost. It starts again with {@link start}.
+   */
+  wipe(id: number): void {
+    const node = this.node(id);
+    assert(node.peer === undefined, `server ${id} is down before its disk is wiped`);
+    node.disk = {
+      hardState: { acceptedEpoch: 0, currentEpoch: 0 },
+      snapshot: { zxid: 0n, history: [] },
+      log: [],
+    };
+    node.inFlight = undefined;
+    node.appending = [];
+  }
+
   /** Crashes a server: the unsynced writes of its in-flight Ready survive only as a random prefix. */
   crash(id: number, keepUnsynced: 'none' | 'random' = 'none'): void {
     const node = this.node(id);

@@ -60,6 +60,10 @@ export class InteractionEnv {
     persisted: (command) => this.persisted(numberArg(command, 'id')),
     crash: (command) => this.crash(command),
     restart: (command) => this.cluster?.start(numberArg(command, 'id')),
+    wipe: (command) => {
+      this.world.wipe(numberArg(command, 'id'));
+      this.output.push(`${numberArg(command, 'id')}: disk wiped (empty data dir)`);
+    },
     partition: (command) => this.partition(command),
     cut: (command) => this.cuts.add(`${numberArg(command, 'from')}>${numberArg(command, 'to')}`),
     heal: () => this.cuts.clear(),
