@@ -11,7 +11,7 @@
  * await cluster.kill(leader);
  * ```
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ export interface ClusterMember {
 
 interface MemberState extends ClusterMember {
   server: ZooKeeperServer | undefined;
-  readonly disk: MemoryDisk;
+  disk: MemoryDisk;
   readonly dataDir: string | undefined;
 }
 
@@ -224,6 +224,21 @@ export class TestingCluster implements AsyncDisposable {
     const state = this.members.get(id);
     assert(state !== undefined, `server ${id} is a member`);
     await this.boot(state);
+  }
+
+  /**
+   * Stops a member and empties its storage, as if it lost its disk or were a new server added
+   * with an empty data dir; {@link restart} starts it again.
+   */
+  async wipe(id: number): Promise<void> {
+    await this.kill(id);
+    const state = this.members.get(id);
+    assert(state !== undefined, `server ${id} is a member`);
+    state.disk = new MemoryDisk();
+    if (state.dataDir !== undefined) {
+      await rm(state.dataDir, { recursive: true, force: true });
+      await mkdir(state.dataDir);
+    }
   }
 
   /** Cuts every link between the two groups (both directions) until {@link heal}. */

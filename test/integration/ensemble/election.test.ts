@@ -23,6 +23,34 @@ describe('ensemble: election and replication (N=3)', () => {
       expect(cluster.instance(id)?.pipeline.mode).toBe(id === leader ? 'leader' : 'follower');
   }, 30_000);
 
+  for (const inMemory of [true, false])
+    it(`servers with empty storage that form a quorum wait for one holding the data (${inMemory ? 'memory' : 'data dirs'})`, async () => {
+      cluster = await TestingCluster.start({ servers: 3, inMemory });
+      await cluster.leader();
+      await cluster.waitServing();
+      const { client: writer } = await clientOn(cluster, [1]);
+      clients.push(writer);
+      await writer.create('/kept', 'before the disks were lost');
+      await writer.sync('/kept');
+      await writer.close();
+      for (const id of cluster.ids) await cluster.kill(id);
+      await cluster.wipe(1);
+      await cluster.wipe(2);
+      await cluster.restart(1);
+      await cluster.restart(2);
+      // 1 and 2 are a quorum with nothing on disk: they must not elect one of themselves.
+      await new Promise((resolve) => setTimeout(resolve, 3_000)); // 15 ticks, 1.5 × initLimit
+      expect([cluster.role(1), cluster.role(2)]).toEqual([Role.LOOKING, Role.LOOKING]);
+      await cluster.restart(3);
+      expect(await cluster.leader()).toBe(3);
+      await cluster.waitServing();
+      for (const id of [1, 2]) {
+        const { client } = await clientOn(cluster, [id]);
+        clients.push(client);
+        expect((await client.getData('/kept')).data.toString()).toBe('before the disks were lost');
+      }
+    }, 40_000);
+
   it('a write through a follower is readable on every member after sync', async () => {
     cluster = await TestingCluster.start({ servers: 3 });
     const leader = await cluster.leader();
