@@ -25,7 +25,7 @@ import {
   writeFully,
   zxidFileName,
 } from './disk';
-import { StorageCorruptionError } from './storage-errors';
+import { StorageCorruptionError, StorageFormatVersionError } from './storage-errors';
 import type { SnapshotChunks, SnapshotStore, StorageLogger, StoredSnapshot } from './types';
 
 /** "ZKIS": zookit snapshot. */
@@ -86,12 +86,19 @@ class CheckedReader {
   }
 }
 
-/** Reads and checks a whole snapshot file, yielding its chunks; throws {@link StorageCorruptionError}. */
+/**
+ * Reads and checks a whole snapshot file, yielding its chunks; throws {@link StorageCorruptionError}, or
+ * {@link StorageFormatVersionError} for a snapshot in another format version (never skipped as damage).
+ */
 async function* readSnapshotFile(path: string, expectedZxid: bigint): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
   try {
     const reader = new CheckedReader(handle);
     const header = await reader.take(HEADER_BYTES);
+    if (header !== undefined && header.readUInt32BE(0) === SNAPSHOT_MAGIC) {
+      const version = header.readUInt32BE(4);
+      if (version !== SNAPSHOT_VERSION) throw new StorageFormatVersionError(path, version, SNAPSHOT_VERSION);
+    }
     const headerValid =
       header !== undefined &&
       header.readUInt32BE(0) === SNAPSHOT_MAGIC &&

@@ -17,5 +17,10 @@ export {
   type StoragePolicyOptions,
   storageDefaults,
 } from './storage';
-export { DataDirLockedError, StorageCorruptionError, StorageUnavailableError } from './storage-errors';
+export {
+  DataDirLockedError,
+  StorageCorruptionError,
+  StorageFormatVersionError,
+  StorageUnavailableError,
+} from './storage-errors';
 export type * from './types';

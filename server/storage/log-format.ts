@@ -12,7 +12,7 @@
  */
 import { assert } from '../../src/util/assert';
 import { crc32, crc32OfUint32BE } from './crc32';
-import { StorageCorruptionError } from './storage-errors';
+import { StorageCorruptionError, StorageFormatVersionError } from './storage-errors';
 
 /** "ZKIL": zookit log. */
 export const LOG_MAGIC = 0x5a4b494c;
@@ -109,6 +109,10 @@ function intactEntryFollows(bytes: Buffer, from: number, afterZxid: bigint): boo
 }
 
 function parseHeader(path: string, bytes: Buffer, firstZxid: bigint, isNewest: boolean): boolean {
+  if (bytes.length >= LOG_HEADER_BYTES && bytes.readUInt32BE(0) === LOG_MAGIC) {
+    const version = bytes.readUInt32BE(4);
+    if (version !== LOG_VERSION) throw new StorageFormatVersionError(path, version, LOG_VERSION);
+  }
   const headerValid =
     bytes.length >= LOG_HEADER_BYTES &&
     bytes.readUInt32BE(0) === LOG_MAGIC &&

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { assert } from '../../src/util/assert';
 import { crc32 } from './crc32';
 import { defaultSyncFile, replaceFileAtomically, type SyncFile, writeFully } from './disk';
-import { StorageCorruptionError } from './storage-errors';
+import { StorageCorruptionError, StorageFormatVersionError } from './storage-errors';
 import type { StateStore } from './types';
 
 /** The state file's name inside the data dir. */
@@ -33,6 +33,8 @@ function parseState(path: string, text: string): Map<string, bigint> {
   } catch {
     throw new StorageCorruptionError(path, 0, 'state file is not JSON');
   }
+  if (document?.format === FORMAT && typeof document.version === 'number' && document.version !== VERSION)
+    throw new StorageFormatVersionError(path, document.version, VERSION);
   const valid =
     document?.format === FORMAT &&
     document.version === VERSION &&

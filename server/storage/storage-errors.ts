@@ -21,6 +21,28 @@ export class StorageCorruptionError extends Error {
   }
 }
 
+/**
+ * A storage file is in a format version this server does not read (written by a newer zookit):
+ * start-up stops, and nothing is skipped, truncated or overwritten, so the version that wrote
+ * it can still start on the same data dir.
+ */
+export class StorageFormatVersionError extends Error {
+  override readonly name = 'StorageFormatVersionError';
+  constructor(
+    /** Absolute path of the file. */
+    readonly file: string,
+    /** The version the file says it is in. */
+    readonly found: number,
+    /** The version this server reads and writes. */
+    readonly supported: number,
+  ) {
+    super(
+      `${file} is in storage format version ${found}, this zookit reads version ${supported}: ` +
+        'start the zookit version that wrote it (the data dir was left untouched)',
+    );
+  }
+}
+
 /** Another live process (or this one) holds the data dir. */
 export class DataDirLockedError extends Error {
   override readonly name = 'DataDirLockedError';
