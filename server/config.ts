@@ -82,6 +82,13 @@ export interface ServerConfig {
   readonly electionAlg: number;
   /** `server.N` lines, sorted by id. */
   readonly servers: readonly QuorumServerSpec[];
+  /**
+   * Hierarchical quorums (`group.N` lines, in group-number order), or undefined for majority
+   * quorums. Every participant is in exactly one group.
+   */
+  readonly quorumGroups: readonly (readonly number[])[] | undefined;
+  /** `weight.ID` values of hierarchical quorums (a participant not listed weighs 1). */
+  readonly quorumWeights: ReadonlyMap<number, number> | undefined;
   readonly peerType: PeerType;
   /** `myid`; 0 for a standalone server without one (what Apache's `conf` prints). */
   readonly serverId: number;
@@ -134,6 +141,10 @@ export interface ServerConfigOptions {
   syncLimitTicks?: number;
   electionAlg?: number;
   servers?: readonly QuorumServerSpec[];
+  /** Hierarchical quorums: `group.N=id:id:…`, by group number. */
+  quorumGroups?: ReadonlyMap<number, readonly number[]>;
+  /** Hierarchical quorums: `weight.ID=w` (default 1), by server id. */
+  quorumWeights?: ReadonlyMap<number, number>;
   peerType?: PeerType;
   serverId?: number | undefined;
   /** `readonlymode.enabled` (default false). */
@@ -381,8 +392,6 @@ function applyEntry(options: ServerConfigOptions, entry: PropertyEntry, warnings
     warnings.push({ key, message: 'the AdminServer (admin.*) is not provided by zookit; ignored' });
   } else if (unsupportedApacheKeys.has(key) || unsupportedApachePrefixes.some((p) => key.startsWith(p))) {
     warnings.push({ key, message: 'recognised by Apache ZooKeeper but not supported by zookit; ignored' });
-  } else if (key.startsWith('group.') || key.startsWith('weight.')) {
-    warnings.push({ key, message: 'hierarchical quorums are not supported; ignored' });
   } else {
     warnings.push({ key, message: 'unknown key; ignored' });
   }
@@ -406,6 +415,8 @@ export function parseConfig(text: string, parseOptions: ParseConfigOptions = {})
   const warnings: ConfigWarning[] = [];
   const options: ServerConfigOptions = {};
   const servers: QuorumServerSpec[] = [];
+  const groups = new Map<number, number[]>();
+  const weights = new Map<number, number>();
   const seenKeys = new Map<string, number>();
   for (const entry of parseProperties(text)) {
     const previous = seenKeys.get(entry.key);
@@ -414,9 +425,13 @@ export function parseConfig(text: string, parseOptions: ParseConfigOptions = {})
     }
     seenKeys.set(entry.key, entry.line);
     if (entry.key.startsWith('server.')) servers.push(parseServerLine(entry.key, entry.value));
+    else if (entry.key.startsWith('group.')) groups.set(...parseGroupLine(entry.key, entry.value));
+    else if (entry.key.startsWith('weight.')) weights.set(...parseWeightLine(entry.key, entry.value));
     else applyEntry(options, entry, warnings);
   }
   if (servers.length > 0) options.servers = servers;
+  if (groups.size > 0) options.quorumGroups = groups;
+  if (weights.size > 0) options.quorumWeights = weights;
   if (parseOptions.myIdText !== undefined) options.serverId = parseMyId(parseOptions.myIdText);
   Object.assign(options, parseOptions.overrides ?? {});
   if (parseOptions.inMemory === true) {
@@ -437,6 +452,32 @@ export function parseConfig(text: string, parseOptions: ParseConfigOptions = {})
 function serverLineGivesClientPort(options: ServerConfigOptions): boolean {
   const own = options.servers?.find((server) => server.id === options.serverId);
   return own?.clientPort !== undefined;
+}
+
+/** The number after `prefix` in a key (`group.2` → 2); a ConfigError unless it is a positive integer. */
+function keyNumber(key: string, prefix: string, value: string): number {
+  const text = key.slice(prefix.length);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1)
+    throw new ConfigError(key, value, `expected ${prefix}N with N a positive integer`);
+  return Number(text);
+}
+
+/** Parses `group.N=id:id:…` (hierarchical quorums) into [N, ids]. */
+export function parseGroupLine(key: string, value: string): [number, number[]] {
+  const group = keyNumber(key, 'group.', value);
+  const ids = value.split(':').map((part) => part.trim());
+  if (ids.some((id) => !/^\d+$/.test(id) || !Number.isSafeInteger(Number(id))))
+    throw new ConfigError(key, value, 'expected server ids separated by colons, e.g. 1:2:3');
+  return [group, ids.map(Number)];
+}
+
+/** Parses `weight.ID=w` (hierarchical quorums) into [ID, w]. */
+export function parseWeightLine(key: string, value: string): [number, number] {
+  const id = keyNumber(key, 'weight.', value);
+  const text = value.trim();
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new ConfigError(key, value, 'a weight is a non-negative integer');
+  return [id, Number(text)];
 }
 
 /** Parses the first line of a `myid` file. */
@@ -609,6 +650,79 @@ function resolveQuorum(options: ServerConfigOptions): {
   return { servers, distributed, peerType, serverId };
 }
 
+/**
+ * Checks hierarchical quorums against the server lines (Apache's rules): only with an
+ * ensemble; every participant in exactly one group, no observer or unknown id in one; weights
+ * of participants only, and only with groups; some group of positive total weight.
+ */
+function resolveHierarchy(
+  options: ServerConfigOptions,
+  servers: readonly QuorumServerSpec[],
+  distributed: boolean,
+): { quorumGroups: number[][] | undefined; quorumWeights: Map<number, number> | undefined } {
+  const groups = options.quorumGroups;
+  const weights = options.quorumWeights;
+  if (groups === undefined || groups.size === 0) {
+    const [firstWeighted] = weights?.keys() ?? [];
+    if (firstWeighted !== undefined)
+      throw new ConfigError(
+        `weight.${firstWeighted}`,
+        String(weights?.get(firstWeighted)),
+        'weights need group.N lines (hierarchical quorums)',
+      );
+    return { quorumGroups: undefined, quorumWeights: undefined };
+  }
+  const [firstGroup] = groups.keys();
+  if (!distributed)
+    throw new ConfigError(
+      `group.${firstGroup}`,
+      undefined,
+      'hierarchical quorums need an ensemble (server.N lines)',
+    );
+  const participant = (id: number) => servers.find((server) => server.id === id)?.peerType === 'participant';
+  const groupOf = new Map<number, number>();
+  const ordered = [...groups.entries()].sort(([a], [b]) => a - b);
+  for (const [group, ids] of ordered) {
+    for (const id of ids) {
+      const key = `group.${group}`;
+      const spec = servers.find((server) => server.id === id);
+      if (spec === undefined) throw new ConfigError(key, ids.join(':'), `server ${id} has no server.N line`);
+      if (spec.peerType !== 'participant')
+        throw new ConfigError(
+          key,
+          ids.join(':'),
+          `server ${id} is an observer; only participants are in groups`,
+        );
+      const other = groupOf.get(id);
+      if (other !== undefined)
+        throw new ConfigError(key, ids.join(':'), `server ${id} is also in group.${other}`);
+      groupOf.set(id, group);
+    }
+  }
+  const ungrouped = servers.find((server) => server.peerType === 'participant' && !groupOf.has(server.id));
+  if (ungrouped !== undefined)
+    throw new ConfigError(
+      `server.${ungrouped.id}`,
+      undefined,
+      'with group.N lines every participant must be in a group',
+    );
+  for (const [id, weight] of weights ?? []) {
+    if (!participant(id))
+      throw new ConfigError(`weight.${id}`, String(weight), `server ${id} is not a participant`);
+  }
+  const weightOf = (id: number) => weights?.get(id) ?? 1;
+  if (!ordered.some(([, ids]) => ids.some((id) => weightOf(id) > 0)))
+    throw new ConfigError(
+      `group.${firstGroup}`,
+      undefined,
+      'every group has total weight 0: no quorum is possible',
+    );
+  return {
+    quorumGroups: ordered.map(([, ids]) => [...ids]),
+    quorumWeights: weights === undefined ? undefined : new Map(weights),
+  };
+}
+
 function resolveClientPort(
   options: ServerConfigOptions,
   servers: readonly QuorumServerSpec[],
@@ -657,6 +771,7 @@ function resolveOptions(options: ServerConfigOptions, warnings: ConfigWarning[])
   );
   const [minSessionTimeoutMs, maxSessionTimeoutMs] = resolveSessionTimeouts(options, tickTimeMs);
   const { servers, distributed, peerType, serverId } = resolveQuorum(options);
+  const { quorumGroups, quorumWeights } = resolveHierarchy(options, servers, distributed);
   const { clientPort, clientPortAddress } = resolveClientPort(options, servers, serverId);
   const initLimitTicks = requireRange(
     'initLimit',
@@ -740,6 +855,8 @@ function resolveOptions(options: ServerConfigOptions, warnings: ConfigWarning[])
     syncLimitTicks,
     electionAlg,
     servers,
+    quorumGroups,
+    quorumWeights,
     peerType,
     serverId,
     distributed,
@@ -826,7 +943,14 @@ function delimitedHost(host: string): string {
 }
 
 /** `server.N=…` lines as Apache's `QuorumMaj.toString` prints them. */
-export function renderMembership(servers: readonly QuorumServerSpec[], version: bigint): string {
+export function renderMembership(
+  servers: readonly QuorumServerSpec[],
+  version: bigint,
+  hierarchy: Pick<ServerConfig, 'quorumGroups' | 'quorumWeights'> = {
+    quorumGroups: undefined,
+    quorumWeights: undefined,
+  },
+): string {
   const lines = servers.map((server) => {
     let line = `server.${server.id}=${delimitedHost(server.host)}:${server.quorumPort}:${server.electionPort}:${server.peerType}`;
     if (server.clientPort !== undefined && server.clientHost !== undefined) {
@@ -834,6 +958,13 @@ export function renderMembership(servers: readonly QuorumServerSpec[], version: 
     }
     return `${line}\n`;
   });
+  // Hierarchical quorums as Apache's QuorumHierarchical prints them: groups, then every weight.
+  const { quorumGroups, quorumWeights } = hierarchy;
+  if (quorumGroups !== undefined) {
+    for (const [index, ids] of quorumGroups.entries()) lines.push(`group.${index + 1}=${ids.join(':')}\n`);
+    for (const ids of quorumGroups)
+      for (const id of ids) lines.push(`weight.${id}=${quorumWeights?.get(id) ?? 1}\n`);
+  }
   return `${lines.join('')}version=${version.toString(16)}`;
 }
 
@@ -866,5 +997,5 @@ export function renderConf(config: ServerConfig, runtime: ConfRuntimeValues): st
     `peerType=${config.peerType === 'participant' ? 0 : 1}`,
     'membership: ',
   );
-  return `${lines.join('\n')}\n${renderMembership(config.servers, runtime.quorumConfigVersion ?? 0n)}`;
+  return `${lines.join('\n')}\n${renderMembership(config.servers, runtime.quorumConfigVersion ?? 0n, config)}`;
 }

@@ -85,7 +85,12 @@ function buildPipeline(
   const peer = new Peer(
     {
       id,
-      membership: { voters, observers },
+      membership: {
+        voters,
+        observers,
+        ...(config.quorumGroups === undefined ? {} : { groups: config.quorumGroups }),
+        ...(config.quorumWeights === undefined ? {} : { weights: config.quorumWeights }),
+      },
       initLimit: config.initLimitTicks * ticksPerTickTime,
       syncLimit: config.syncLimitTicks * ticksPerTickTime,
       random: options.random ?? systemRandom,

@@ -44,6 +44,13 @@ export interface TestingClusterOptions {
    * for max(2 s, tickTime) serves clients that allow read-only servers, until it rejoins a quorum.
    */
   readOnlyMode?: boolean;
+  /**
+   * Hierarchical quorums (zoo.cfg `group.N`): voter ids per group, e.g. `[[1, 2, 3], [4], [5]]`
+   * for three racks; every voter in exactly one group. Default: majority quorums.
+   */
+  groups?: readonly (readonly number[])[];
+  /** Voter weights of hierarchical quorums (zoo.cfg `weight.N`, default 1); needs `groups`. */
+  weights?: Readonly<Record<number, number>>;
   /** Any other server setting, applied to every member. */
   serverOptions?: Omit<ServerConfigOptions, 'servers' | 'serverId' | 'clientPort' | 'dataDir'>;
   /** Receives each member's log lines, prefixed with its id. */
@@ -293,6 +300,16 @@ export class TestingCluster implements AsyncDisposable {
       syncLimitTicks: options.syncLimit ?? 5,
       ...(options.snapCount !== undefined ? { snapCount: options.snapCount } : {}),
       ...(options.readOnlyMode !== undefined ? { readOnlyModeEnabled: options.readOnlyMode } : {}),
+      ...(options.groups !== undefined
+        ? { quorumGroups: new Map(options.groups.map((ids, index) => [index + 1, [...ids]] as const)) }
+        : {}),
+      ...(options.weights !== undefined
+        ? {
+            quorumWeights: new Map(
+              Object.entries(options.weights).map(([id, w]) => [Number(id), w] as const),
+            ),
+          }
+        : {}),
       servers: this.specs,
       serverId: state.id,
       clientPort: state.clientPort,

@@ -14,7 +14,7 @@
  * - While undecided, notifications are resent every `notificationIntervalTicks`, doubling up
  *   to `notificationIntervalMaxTicks` (Apache: 200 ms doubling to 60 s).
  * - A leader with the empty history (epoch 0, zxid 0: it has never been part of an
- *   established ensemble) needs every voter, not a quorum. Apache elects it with a quorum, so
+ *   established ensemble) needs every voter that can lead, not a quorum. Apache elects it with a quorum, so
  *   servers added with empty data dirs that outnumber the old ones (or old ones that lost
  *   their disks) can elect one of themselves while the servers holding the data are down or
  *   not yet restarted with the new configuration, and the old history is then truncated away
@@ -23,7 +23,7 @@
  */
 import { assert } from '../../src/util/assert';
 import type { NotificationMessage, Vote } from './messages';
-import { allMembers, containsQuorum, isVoter, type Membership } from './quorum';
+import { allMembers, canLead, containsQuorum, isVoter, type Membership } from './quorum';
 import { Role } from './role';
 
 /** Settings of one server's elections. */
@@ -49,9 +49,9 @@ export interface ElectionOutput {
 /** The vote of nobody: what an observer proposes before it hears a voter. */
 export const NO_VOTE: Vote = { leader: -1, zxid: -1n, peerEpoch: -1 };
 
-/** Apache's `totalOrderPredicate`: true if `candidate` beats `current`. */
+/** Apache's `totalOrderPredicate`: true if `candidate` beats `current` (a non-voter or a voter of weight 0 never does). */
 export function betterVote(membership: Membership, candidate: Vote, current: Vote): boolean {
-  if (!isVoter(membership, candidate.leader)) return false;
+  if (!canLead(membership, candidate.leader)) return false;
   if (candidate.peerEpoch !== current.peerEpoch) return candidate.peerEpoch > current.peerEpoch;
   if (candidate.zxid !== current.zxid) return candidate.zxid > current.zxid;
   return candidate.leader > current.leader;
@@ -60,6 +60,11 @@ export function betterVote(membership: Membership, candidate: Vote, current: Vot
 /** True if `vote` names a server with the empty history: no established epoch and no txn. */
 export function isEmptyHistory(vote: Vote): boolean {
   return vote.peerEpoch === 0 && vote.zxid === 0n;
+}
+
+/** The voters that can lead (all of them but those of weight 0): who must agree on the empty history. */
+function leadingVoters(membership: Membership): number[] {
+  return membership.voters.filter((id) => canLead(membership, id));
 }
 
 /** True if two votes name the same leader with the same history. */
@@ -105,8 +110,13 @@ export class FastLeaderElection {
     return this.running;
   }
 
-  /** Starts a new round proposing `initial` (ourselves, or {@link NO_VOTE} for an observer). */
-  start(initial: Vote): ElectionOutput {
+  /**
+   * Starts a new round proposing `initial` (ourselves, or {@link NO_VOTE} for an observer or a
+   * voter of weight 0). `ownHistoryEmpty` says whether our log and epochs are empty (default:
+   * what `initial` says; pass it when `initial` is {@link NO_VOTE}).
+   */
+  start(initial: Vote, ownHistoryEmpty = isEmptyHistory(initial)): ElectionOutput {
+    this.ownHistoryEmpty = ownHistoryEmpty;
     this.logicalClock++;
     this.running = true;
     this.received.clear();
@@ -121,6 +131,7 @@ export class FastLeaderElection {
   }
 
   private initialVote: Vote = NO_VOTE;
+  private ownHistoryEmpty = true;
 
   /** Handles a notification while we are LOOKING. */
   receive(message: NotificationMessage): ElectionOutput {
@@ -247,7 +258,7 @@ export class FastLeaderElection {
     const agreeing: number[] = [];
     for (const [id, received] of votes) if (sameVote(received, vote)) agreeing.push(id);
     const { membership } = this.options;
-    if (isEmptyHistory(vote)) return membership.voters.every((id) => agreeing.includes(id));
+    if (isEmptyHistory(vote)) return leadingVoters(membership).every((id) => agreeing.includes(id));
     return containsQuorum(membership, agreeing);
   }
 
@@ -259,8 +270,8 @@ export class FastLeaderElection {
   private enoughToFollow(supporters: readonly number[], vote: Vote): boolean {
     const { membership, self } = this.options;
     if (!isEmptyHistory(vote)) return containsQuorum(membership, supporters);
-    if (isVoter(membership, self) && !isEmptyHistory(this.initialVote)) return false;
-    return membership.voters.every((id) => id === self || supporters.includes(id));
+    if (isVoter(membership, self) && !this.ownHistoryEmpty) return false;
+    return leadingVoters(membership).every((id) => id === self || supporters.includes(id));
   }
 
   private checkQuorum(output: ElectionOutput): void {
@@ -274,7 +285,7 @@ export class FastLeaderElection {
   }
 
   private decide(vote: Vote, output: ElectionOutput): void {
-    assert(isVoter(this.options.membership, vote.leader), `the elected server ${vote.leader} is a voter`);
+    assert(canLead(this.options.membership, vote.leader), `the elected server ${vote.leader} can lead`);
     this.proposalVote = vote;
     this.running = false;
     this.decideAtTick = undefined;

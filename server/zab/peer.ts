@@ -20,7 +20,7 @@ import { Leader, type LearnerCounts } from './leader';
 import { Learner } from './learner';
 import { ZabLog } from './log';
 import type { LogEntry, SessionTouch, Snapshot, Vote, ZabMessage } from './messages';
-import { allMembers, isVoter, validateMembership } from './quorum';
+import { allMembers, canLead, isVoter, validateMembership } from './quorum';
 import {
   defaultElectionTicks,
   type ForwardedRequest,
@@ -435,10 +435,11 @@ export class Peer implements PeerCore {
   }
 
   private startElection(): void {
-    const initial: Vote = isVoter(this.config.membership, this.config.id)
+    // A voter of weight 0 (hierarchical quorums) never leads: it proposes nobody, as an observer does.
+    const initial: Vote = canLead(this.config.membership, this.config.id)
       ? { leader: this.config.id, zxid: this.log.lastZxid, peerEpoch: this.hard.currentEpoch }
       : NO_VOTE;
-    const output = this.election.start(initial);
+    const output = this.election.start(initial, this.log.lastZxid === 0n && this.hard.currentEpoch === 0);
     this.outbox.push(...output.send);
     if (output.decided !== undefined) this.decide(output.decided);
   }

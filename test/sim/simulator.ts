@@ -46,6 +46,23 @@ export interface SimulationOptions {
   readonly reportLinksDown: boolean;
   /** Clients (their `requestProbability` is `writeProbability`). */
   readonly workload: WorkloadOptions;
+  /** Hierarchical quorums (groups of voter ids, weights), or undefined for majority. */
+  readonly hierarchy: { groups: number[][]; weights: Map<number, number> } | undefined;
+}
+
+/** Random hierarchical quorums over voters 1..count: 2–4 non-empty groups, weights 0–2 (not all 0). */
+function drawHierarchy(random: Random, count: number): { groups: number[][]; weights: Map<number, number> } {
+  const groupCount = Math.min(count, 2 + random.int(3));
+  const groups: number[][] = Array.from({ length: groupCount }, () => []);
+  for (let id = 1; id <= count; id++) {
+    const group = groups[id <= groupCount ? id - 1 : random.int(groupCount)];
+    if (group === undefined) throw new Error('a group index within the groups');
+    group.push(id);
+  }
+  const weights = new Map<number, number>();
+  for (let id = 1; id <= count; id++) weights.set(id, pick(random, [0, 1, 1, 1, 2]));
+  if ([...weights.values()].every((weight) => weight === 0)) weights.set(1, 1);
+  return { groups, weights };
 }
 
 /** What a run produced. */
@@ -78,9 +95,10 @@ export function optionsFromSeed(seed: number, ticks = 1_000): SimulationOptions 
   // a slow path of a few ticks is what tests the timeouts.
   const delayTicksMin = random.int(2);
   const writeProbability = pick(random, [0.05, 0.2, 0.6]);
+  const voters = pick(random, [3, 3, 5, 5, 7]);
   return {
     seed,
-    voters: pick(random, [3, 3, 5, 5, 7]),
+    voters,
     observers: pick(random, [0, 0, 1, 2]),
     ticks,
     livenessTicksMax: 600,
@@ -112,6 +130,7 @@ export function optionsFromSeed(seed: number, ticks = 1_000): SimulationOptions 
     // Drawn last, so the draws above (and the seeds already triaged) keep their values.
     pipelineLeaderAppends: random.next() < 0.5,
     reportLinksDown: random.next() < 0.5,
+    hierarchy: random.next() < 0.4 ? drawHierarchy(random, voters) : undefined,
   };
 }
 
@@ -127,7 +146,11 @@ export function describeOptions(options: SimulationOptions): string {
     `writes=${options.writeProbability} compact=${options.compactAfter} clients=${options.workload.clients} ` +
     `keys=${options.workload.keys} sessionTimeout=${options.workload.sessionTimeoutTicks}t ` +
     `clientCrash=${options.workload.clientCrashProbability} pipeline=${options.pipelineLeaderAppends} ` +
-    `linkDown=${options.reportLinksDown}`
+    `linkDown=${options.reportLinksDown}` +
+    (options.hierarchy === undefined
+      ? ''
+      : ` groups=${options.hierarchy.groups.map((group) => group.join(':')).join('/')} ` +
+        `weights=${[...options.hierarchy.weights.values()].join(',')}`)
   );
 }
 
@@ -181,7 +204,13 @@ class Simulation {
     this.ids = [...voters, ...observers];
     this.network = new NetworkSim(options.network, seededRandom(this.random.int(2 ** 31)), this.ids);
     this.cluster = new Cluster({
-      membership: { voters, observers },
+      membership: {
+        voters,
+        observers,
+        ...(options.hierarchy === undefined
+          ? {}
+          : { groups: options.hierarchy.groups, weights: options.hierarchy.weights }),
+      },
       initLimit: options.initLimit,
       syncLimit: options.syncLimit,
       seed: this.random.int(2 ** 31),

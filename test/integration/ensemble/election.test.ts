@@ -51,6 +51,38 @@ describe('ensemble: election and replication (N=3)', () => {
       }
     }, 40_000);
 
+  it('hierarchical quorums: the ensemble survives the loss of a whole group (rack) that holds most of its servers', async () => {
+    // Rack A holds 1, 2, 3; racks B and C one server each. Under majority quorums losing rack A
+    // (3 of 5) stops the ensemble; with groups, B and C are two of three groups: a quorum.
+    cluster = await TestingCluster.start({ servers: 5, groups: [[1, 2, 3], [4], [5]] });
+    await cluster.leader();
+    await cluster.waitServing();
+    const { client: writer } = await clientOn(cluster, [4, 5]);
+    clients.push(writer);
+    await writer.create('/racks', 'before');
+    for (const id of [1, 2, 3]) await cluster.kill(id);
+    const leader = await cluster.leader(20_000);
+    expect([4, 5]).toContain(leader);
+    await cluster.waitServing([4, 5], 20_000);
+    await writer.setData('/racks', 'after rack A went down');
+    const { client: reader } = await clientOn(cluster, [leader === 4 ? 5 : 4]);
+    clients.push(reader);
+    await reader.sync('/racks');
+    expect((await reader.getData('/racks')).data.toString()).toBe('after rack A went down');
+  }, 60_000);
+
+  it('hierarchical quorums: a server of weight 0 never leads, and still serves', async () => {
+    // Server 3 would win the first election on its id; with weight 0 it cannot lead.
+    cluster = await TestingCluster.start({ servers: 3, groups: [[1, 2, 3]], weights: { 3: 0 } });
+    expect(await cluster.leader()).toBe(2);
+    await cluster.waitServing();
+    expect(cluster.role(3)).toBe(Role.FOLLOWING);
+    const { client } = await clientOn(cluster, [3]);
+    clients.push(client);
+    await client.create('/weightless', 'x');
+    expect((await client.getData('/weightless')).data.toString()).toBe('x');
+  }, 30_000);
+
   it('a write through a follower is readable on every member after sync', async () => {
     cluster = await TestingCluster.start({ servers: 3 });
     const leader = await cluster.leader();

@@ -298,6 +298,46 @@ describe('server.N lines', () => {
   });
 });
 
+describe('hierarchical quorums (group.N / weight.N)', () => {
+  const servers = [1, 2, 3, 4, 5].map((id) => `server.${id}=127.0.0.1:${2887 + id}:${3887 + id}\n`).join('');
+  const base = `${minimal}initLimit=10\nsyncLimit=5\n${servers}server.6=127.0.0.1:2894:3894:observer\n`;
+  const parse = (extra: string) => parseConfig(`${base}${extra}`, { myIdText: '1' });
+
+  it('reads groups in group order and weights; the conf output lists them as Apache does', () => {
+    const { config } = parse('group.2=4:5\ngroup.1=1:2:3\nweight.1=2\nweight.5=0\n');
+    expect(config.quorumGroups).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    expect([...(config.quorumWeights ?? [])]).toEqual([
+      [1, 2],
+      [5, 0],
+    ]);
+    const conf = renderConf(config, { clientPort: 2181, dataDirBytes: 0, dataLogDirBytes: 0 });
+    expect(conf).toContain(
+      'group.1=1:2:3\ngroup.2=4:5\nweight.1=2\nweight.2=1\nweight.3=1\nweight.4=1\nweight.5=0\n',
+    );
+    expect(parse('').config.quorumGroups).toBeUndefined();
+  });
+
+  it('rejects what Apache rejects, naming the key', () => {
+    const key = (extra: string) => configError(() => parse(extra)).key;
+    expect(key('group.1=1:2:3\n')).toBe('server.4'); // participants 4 and 5 in no group
+    expect(key('group.1=1:2:3\ngroup.2=3:4:5\n')).toBe('group.2'); // 3 in two groups
+    expect(key('group.1=1:2:3\ngroup.2=4:5:6\n')).toBe('group.2'); // 6 is an observer
+    expect(key('group.1=1:2:3\ngroup.2=4:5:9\n')).toBe('group.2'); // no server.9
+    expect(key('group.1=1:2:x\n')).toBe('group.1');
+    expect(key('group.one=1:2:3\n')).toBe('group.one');
+    expect(key('group.1=1:2:3:4:5\nweight.1=-1\n')).toBe('weight.1');
+    expect(key('group.1=1:2:3:4:5\nweight.6=1\n')).toBe('weight.6'); // an observer has no weight
+    expect(key('weight.1=2\n')).toBe('weight.1'); // weights without groups
+    const zero = [1, 2, 3, 4, 5].map((id) => `weight.${id}=0\n`).join('');
+    expect(key(`group.1=1:2:3:4:5\n${zero}`)).toBe('group.1');
+    const standalone = `${minimal}group.1=1\n`;
+    expect(configError(() => parseConfig(standalone)).key).toBe('group.1');
+  });
+});
+
 describe('overrides, in-memory, files', () => {
   it('lets overrides win and recomputes tick-derived defaults', () => {
     const { config } = parseConfig(`${minimal}tickTime=2000\n`, {

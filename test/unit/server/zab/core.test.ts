@@ -50,6 +50,86 @@ describe('zab: quorum', () => {
   });
 });
 
+describe('zab: hierarchical quorums (group.N / weight.N)', () => {
+  // Apache's documented example: three groups of three, weight 1 each.
+  const nine = {
+    voters: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    observers: [10],
+    groups: [
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ],
+  };
+  it('needs a majority of the weight in a majority of the groups', () => {
+    expect(containsQuorum(nine, [1, 2, 4, 5])).toBe(true); // two servers of each of two groups
+    expect(containsQuorum(nine, [1, 2, 3, 4, 7])).toBe(false); // one group won only
+    expect(containsQuorum(nine, [1, 2, 3, 4, 5, 6])).toBe(true);
+    expect(containsQuorum(nine, [1, 4, 7, 10])).toBe(false); // the observer never counts
+    expect(containsQuorum(nine, [1, 1, 2, 4, 4, 5])).toBe(true);
+  });
+  it('counts weights, and discards groups whose total weight is 0', () => {
+    const weighted = {
+      voters: [1, 2, 3, 4, 5, 6],
+      observers: [],
+      groups: [[1, 2, 3], [4, 5], [6]],
+      weights: new Map([
+        [1, 3],
+        [6, 0],
+      ]),
+    };
+    // Group 1 weighs 5: server 1 alone (3) wins it. Group 3 weighs 0 and is discarded, so a
+    // quorum wins both remaining groups.
+    expect(containsQuorum(weighted, [1, 4, 5])).toBe(true);
+    expect(containsQuorum(weighted, [2, 3, 4, 5, 6])).toBe(false); // 2 of 5 in group 1
+    expect(containsQuorum(weighted, [1, 4])).toBe(false); // half of group 2 is not more than half
+    expect(betterVote(weighted, { leader: 6, zxid: 99n, peerEpoch: 9 }, NO_VOTE)).toBe(false);
+  });
+  it('commits the largest zxid whose acknowledgers form a quorum', () => {
+    const acked = new Map([
+      [1, 9n],
+      [2, 9n],
+      [3, 8n],
+      [4, 7n],
+      [7, 7n],
+      [8, 6n],
+    ]);
+    // At 9, 8 and 7 only group 1 is won (4 and 7 are one of three in theirs); at 6,
+    // {1,2,3,4,7,8} wins groups 1 and 3: two of three groups.
+    expect(quorumAckedZxid(nine, acked)).toBe(6n);
+  });
+  it('any two quorums share a server of positive weight, and the commit point is the definition (random configurations)', () => {
+    const random = seededRandom(7);
+    for (let trial = 0; trial < 300; trial++) {
+      const count = 2 + random.int(6);
+      const voters = Array.from({ length: count }, (_, index) => index + 1);
+      const groupCount = 1 + random.int(count);
+      const groups: number[][] = Array.from({ length: groupCount }, () => []);
+      for (const id of voters)
+        (groups[id <= groupCount ? id - 1 : random.int(groupCount)] as number[]).push(id);
+      const weights = new Map(voters.map((id) => [id, random.int(4)] as [number, number]));
+      if (voters.every((id) => weights.get(id) === 0)) weights.set(1, 1);
+      const membership = { voters, observers: [], groups, weights };
+      const subsets = Array.from({ length: 2 ** count }, (_, mask) =>
+        voters.filter((id) => (mask >> (id - 1)) & 1),
+      );
+      const quorums = subsets.filter((subset) => containsQuorum(membership, subset));
+      expect(containsQuorum(membership, voters)).toBe(true);
+      for (const a of quorums)
+        for (const b of quorums)
+          expect(
+            a.some((id) => b.includes(id) && (weights.get(id) ?? 1) > 0),
+            `${JSON.stringify({ groups, weights: [...weights], a, b })}`,
+          ).toBe(true);
+      const acked = new Map(voters.map((id) => [id, BigInt(random.int(5))] as [number, bigint]));
+      const point = quorumAckedZxid(membership, acked);
+      const holdersAt = (value: bigint) => voters.filter((id) => (acked.get(id) ?? 0n) >= value);
+      expect(containsQuorum(membership, holdersAt(point))).toBe(true);
+      expect(containsQuorum(membership, holdersAt(point + 1n))).toBe(false);
+    }
+  });
+});
+
 describe('zab: vote order (totalOrderPredicate)', () => {
   const membership = { voters: [1, 2, 3], observers: [4] };
   it('prefers the higher peerEpoch, then zxid, then server id', () => {
