@@ -83,10 +83,10 @@ export interface ServerConfig {
   /** `server.N` lines, sorted by id. */
   readonly servers: readonly QuorumServerSpec[];
   /**
-   * Hierarchical quorums (`group.N` lines, in group-number order), or undefined for majority
-   * quorums. Every participant is in exactly one group.
+   * Hierarchical quorums (`group.N` lines: member ids by group number, in group-number
+   * order), or undefined for majority quorums. Every participant is in exactly one group.
    */
-  readonly quorumGroups: readonly (readonly number[])[] | undefined;
+  readonly quorumGroups: ReadonlyMap<number, readonly number[]> | undefined;
   /** `weight.ID` values of hierarchical quorums (a participant not listed weighs 1). */
   readonly quorumWeights: ReadonlyMap<number, number> | undefined;
   readonly peerType: PeerType;
@@ -659,7 +659,7 @@ function resolveHierarchy(
   options: ServerConfigOptions,
   servers: readonly QuorumServerSpec[],
   distributed: boolean,
-): { quorumGroups: number[][] | undefined; quorumWeights: Map<number, number> | undefined } {
+): { quorumGroups: Map<number, number[]> | undefined; quorumWeights: Map<number, number> | undefined } {
   const groups = options.quorumGroups;
   const weights = options.quorumWeights;
   if (groups === undefined || groups.size === 0) {
@@ -718,7 +718,7 @@ function resolveHierarchy(
       'every group has total weight 0: no quorum is possible',
     );
   return {
-    quorumGroups: ordered.map(([, ids]) => [...ids]),
+    quorumGroups: new Map(ordered.map(([group, ids]) => [group, [...ids]])),
     quorumWeights: weights === undefined ? undefined : new Map(weights),
   };
 }
@@ -961,8 +961,8 @@ export function renderMembership(
   // Hierarchical quorums as Apache's QuorumHierarchical prints them: groups, then every weight.
   const { quorumGroups, quorumWeights } = hierarchy;
   if (quorumGroups !== undefined) {
-    for (const [index, ids] of quorumGroups.entries()) lines.push(`group.${index + 1}=${ids.join(':')}\n`);
-    for (const ids of quorumGroups)
+    for (const [group, ids] of quorumGroups) lines.push(`group.${group}=${ids.join(':')}\n`);
+    for (const ids of quorumGroups.values())
       for (const id of ids) lines.push(`weight.${id}=${quorumWeights?.get(id) ?? 1}\n`);
   }
   return `${lines.join('')}version=${version.toString(16)}`;

@@ -88,7 +88,7 @@ function buildPipeline(
       membership: {
         voters,
         observers,
-        ...(config.quorumGroups === undefined ? {} : { groups: config.quorumGroups }),
+        ...(config.quorumGroups === undefined ? {} : { groups: [...config.quorumGroups.values()] }),
         ...(config.quorumWeights === undefined ? {} : { weights: config.quorumWeights }),
       },
       initLimit: config.initLimitTicks * ticksPerTickTime,

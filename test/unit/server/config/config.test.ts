@@ -304,10 +304,10 @@ describe('hierarchical quorums (group.N / weight.N)', () => {
   const parse = (extra: string) => parseConfig(`${base}${extra}`, { myIdText: '1' });
 
   it('reads groups in group order and weights; the conf output lists them as Apache does', () => {
-    const { config } = parse('group.2=4:5\ngroup.1=1:2:3\nweight.1=2\nweight.5=0\n');
-    expect(config.quorumGroups).toEqual([
-      [1, 2, 3],
-      [4, 5],
+    const { config } = parse('group.7=4:5\ngroup.1=1:2:3\nweight.1=2\nweight.5=0\n');
+    expect([...(config.quorumGroups ?? [])]).toEqual([
+      [1, [1, 2, 3]],
+      [7, [4, 5]],
     ]);
     expect([...(config.quorumWeights ?? [])]).toEqual([
       [1, 2],
@@ -315,7 +315,7 @@ describe('hierarchical quorums (group.N / weight.N)', () => {
     ]);
     const conf = renderConf(config, { clientPort: 2181, dataDirBytes: 0, dataLogDirBytes: 0 });
     expect(conf).toContain(
-      'group.1=1:2:3\ngroup.2=4:5\nweight.1=2\nweight.2=1\nweight.3=1\nweight.4=1\nweight.5=0\n',
+      'group.1=1:2:3\ngroup.7=4:5\nweight.1=2\nweight.2=1\nweight.3=1\nweight.4=1\nweight.5=0\n',
     );
     expect(parse('').config.quorumGroups).toBeUndefined();
   });
