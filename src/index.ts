@@ -32,7 +32,13 @@ export {
   RetryUntilElapsed,
   withRetry,
 } from './client/retry-policy';
-export { Transaction, type TransactionCreateOptions } from './client/transaction';
+export {
+  type ReadOp,
+  type ReadResult,
+  ReadTransaction,
+  Transaction,
+  type TransactionCreateOptions,
+} from './client/transaction';
 export { clientDefaults } from './defaults';
 export {
   AbortError,

@@ -57,7 +57,17 @@ import {
 import { findProtectedNode, newProtectionId, protectedPath, protectedPrefix } from './protection';
 import { ExponentialBackoffRetry, isRetryableError, type RetryPolicy } from './retry-policy';
 import { Session } from './session';
-import { Transaction, type TransactionOp, toMultiOps, toOperationResults } from './transaction';
+import {
+  type ReadOp,
+  type ReadResult,
+  ReadTransaction,
+  Transaction,
+  type TransactionOp,
+  toMultiOps,
+  toMultiReadOps,
+  toOperationResults,
+  toReadResults,
+} from './transaction';
 import { openPersistentWatch, type WatchTable, watcherTypeOf } from './watch-manager';
 
 /** Events of {@link ZooKitClient}. */
@@ -549,6 +559,36 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   /** Starts a transaction (multi). */
   transaction(): Transaction {
     return new Transaction({ commitTransaction: (ops) => this.commitTransaction(ops) });
+  }
+
+  /**
+   * Starts a multiRead (ZooKeeper 3.6+): getData and getChildren ops answered together from
+   * one state of the tree, each succeeding or failing on its own.
+   *
+   * ```ts
+   * const [config, members] = await client.multiRead().getData('/config').getChildren('/members').commit();
+   * ```
+   */
+  multiRead(): ReadTransaction {
+    return new ReadTransaction({ commitReads: (ops) => this.commitReads(ops) });
+  }
+
+  private commitReads(ops: readonly ReadOp[]): Promise<ReadResult[]> {
+    const request: MultiRequest = { ops: toMultiReadOps(ops, (path) => this.session.toServerPath(path)) };
+    return this.ops.retrying(
+      async () => {
+        const response = await this.ops.call(
+          OpCode.multiRead,
+          undefined,
+          request,
+          encodeMultiRequest,
+          decodeMultiResponse,
+        );
+        return toReadResults(ops, response.results);
+      },
+      undefined,
+      { reads: true },
+    );
   }
 
   private commitTransaction(ops: readonly TransactionOp[]): Promise<OperationResult[]> {

@@ -5,7 +5,7 @@
  */
 import { TransactionError } from '../errors';
 import { CreateMode, isSequential, isTtl, OpCode } from '../protocol/constants';
-import type { Acl } from '../protocol/data';
+import type { Acl, Stat } from '../protocol/data';
 import { fromCode, ProtocolError, type ZooKeeperError } from '../protocol/errors';
 import type { MultiOp, MultiResult } from '../protocol/multi';
 import { validatePath } from '../protocol/paths';
@@ -180,4 +180,87 @@ function transactionError(
   const failed = errors[failedIndex];
   assert(failed !== undefined && failed.type === 'error', 'the failed op has an error');
   return new TransactionError(errors, failedIndex, failed.error as ZooKeeperError);
+}
+
+/** One op of a {@link ReadTransaction}. */
+export type ReadOp = { type: 'getData'; path: string } | { type: 'getChildren'; path: string };
+
+/** One op's outcome in a multiRead: each op succeeds or fails on its own (a read changes nothing). */
+export type ReadResult =
+  | { type: 'getData'; path: string; data: Buffer; stat: Stat }
+  | { type: 'getChildren'; path: string; children: string[] }
+  | { type: 'error'; path: string; error: ZooKeeperError };
+
+/** What a read transaction needs from its client. */
+export interface ReadTransactionPort {
+  commitReads(ops: readonly ReadOp[]): Promise<ReadResult[]>;
+}
+
+/**
+ * A multiRead (opcode 22, ZooKeeper 3.6+): getData and getChildren ops answered together, from
+ * one state of the server's tree (no write is applied between them). Unlike a transaction
+ * nothing is all-or-nothing: a missing node fails its own op only. Leaves no watches.
+ */
+export class ReadTransaction {
+  private readonly ops: ReadOp[] = [];
+  private committed = false;
+
+  constructor(private readonly port: ReadTransactionPort) {}
+
+  /** The ops added so far. */
+  get size(): number {
+    return this.ops.length;
+  }
+
+  /** Adds a getData. */
+  getData(path: string): this {
+    validatePath(path);
+    this.ops.push({ type: 'getData', path });
+    return this;
+  }
+
+  /** Adds a getChildren (names, unordered). */
+  getChildren(path: string): this {
+    validatePath(path);
+    this.ops.push({ type: 'getChildren', path });
+    return this;
+  }
+
+  /**
+   * Sends the reads: one result per op, in order. Retried on connection loss like any read
+   * (and served by a read-only server). An empty batch sends nothing and returns `[]`.
+   */
+  async commit(): Promise<ReadResult[]> {
+    assert(!this.committed, 'a read transaction commits once');
+    this.committed = true;
+    if (this.ops.length === 0) return [];
+    return this.port.commitReads(this.ops);
+  }
+}
+
+/** The wire ops of a read transaction (no watches). */
+export function toMultiReadOps(ops: readonly ReadOp[], toServerPath: (path: string) => string): MultiOp[] {
+  return ops.map(
+    (op): MultiOp =>
+      op.type === 'getData'
+        ? { type: OpCode.getData, request: { path: toServerPath(op.path), watch: false } }
+        : { type: OpCode.getChildren, request: { path: toServerPath(op.path), watch: false } },
+  );
+}
+
+/** Pairs a multiRead response with its ops; a result of the wrong kind or count is a ProtocolError. */
+export function toReadResults(ops: readonly ReadOp[], results: readonly MultiResult[]): ReadResult[] {
+  if (results.length !== ops.length)
+    throw new ProtocolError('bad-length', `multiRead: ${results.length} results for ${ops.length} ops`);
+  return ops.map((op, index): ReadResult => {
+    const result = results[index];
+    assert(result !== undefined, 'one result per op');
+    if (result.type === OpCode.error)
+      return { type: 'error', path: op.path, error: fromCode(result.err, { path: op.path, op: op.type }) };
+    if (op.type === 'getData' && result.type === OpCode.getData)
+      return { type: 'getData', path: op.path, data: result.data ?? Buffer.alloc(0), stat: result.stat };
+    if (op.type === 'getChildren' && result.type === OpCode.getChildren)
+      return { type: 'getChildren', path: op.path, children: result.children };
+    throw new ProtocolError('unknown-type', `multiRead: result type ${result.type} for a ${op.type}`);
+  });
 }

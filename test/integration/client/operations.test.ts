@@ -150,6 +150,38 @@ describeEachBackend('client operations', (backend) => {
       expect(await client.getAllChildrenNumber('/')).toBe(3);
     });
 
+    it('multiRead: getData and getChildren answered together, each failing on its own, chroot applied', async () => {
+      const client = await open();
+      await client.create('/mr', 'config');
+      await client.create('/mr/a');
+      await client.create('/mr/b', null);
+      const results = await client
+        .multiRead()
+        .getData('/mr')
+        .getChildren('/mr')
+        .getData('/mr/missing')
+        .getData('/mr/b')
+        .getChildren('/nowhere')
+        .commit();
+      expect(results.map((result) => result.type)).toEqual([
+        'getData',
+        'getChildren',
+        'error',
+        'getData',
+        'error',
+      ]);
+      const [data, children, missing, empty, nowhere] = results;
+      expect(data).toMatchObject({ path: '/mr', data: Buffer.from('config') });
+      expect(data?.type === 'getData' && data.stat.numChildren).toBe(2);
+      expect(children?.type === 'getChildren' && children.children.sort()).toEqual(['a', 'b']);
+      expect(missing?.type === 'error' && missing.error).toBeInstanceOf(NoNodeError);
+      expect(missing?.type === 'error' && missing.error.path).toBe('/mr/missing');
+      expect(empty?.type === 'getData' && empty.data.length).toBe(0);
+      expect(nowhere?.type === 'error' && nowhere.error).toBeInstanceOf(NoNodeError);
+      expect(await client.multiRead().commit()).toEqual([]);
+      expect(() => client.multiRead().getData('no-slash')).toThrow(InvalidPathError);
+    });
+
     it('deletes with a version, and subtrees when asked', async () => {
       const client = await open();
       await client.create('/del', 'x');

@@ -10,11 +10,18 @@ import {
 } from '../../../../src/client/protection';
 import { RetryOneTime } from '../../../../src/client/retry-policy';
 import type { Session } from '../../../../src/client/session';
-import { type TransactionOp, toMultiOps, toOperationResults } from '../../../../src/client/transaction';
+import {
+  type ReadOp,
+  type TransactionOp,
+  toMultiOps,
+  toMultiReadOps,
+  toOperationResults,
+  toReadResults,
+} from '../../../../src/client/transaction';
 import { TransactionError } from '../../../../src/errors';
 import { CreateMode, OpCode } from '../../../../src/protocol/constants';
 import { emptyStat, Ids } from '../../../../src/protocol/data';
-import { BadVersionError, NoNodeError } from '../../../../src/protocol/errors';
+import { BadVersionError, NoNodeError, ProtocolError } from '../../../../src/protocol/errors';
 import { prependChroot, stripChroot } from '../../../../src/protocol/paths';
 
 const id = '0b3c9c1e-2f4a-4d7e-9a55-0123456789ab';
@@ -158,5 +165,36 @@ describe('transaction mapping', () => {
     expect(error.error).toBeInstanceOf(BadVersionError);
     expect(error.error.path).toBe('/b');
     expect(error.errors.map((entry) => entry.type)).toEqual(['ok', 'error', 'error', 'error']);
+  });
+});
+
+describe('multiRead mapping', () => {
+  const ops: ReadOp[] = [
+    { type: 'getData', path: '/a' },
+    { type: 'getChildren', path: '/b' },
+  ];
+  it('sends reads without watches under the chroot, and pairs each result with its op', () => {
+    expect(toMultiReadOps(ops, (path) => `/root${path}`)).toEqual([
+      { type: OpCode.getData, request: { path: '/root/a', watch: false } },
+      { type: OpCode.getChildren, request: { path: '/root/b', watch: false } },
+    ]);
+    const results = toReadResults(ops, [
+      { type: OpCode.getData, data: null, stat: emptyStat() },
+      { type: OpCode.error, err: -101 },
+    ]);
+    expect(results[0]).toEqual({ type: 'getData', path: '/a', data: Buffer.alloc(0), stat: emptyStat() });
+    expect(results[1]?.type === 'error' && results[1].error).toBeInstanceOf(NoNodeError);
+    expect(results[1]?.type === 'error' && results[1].error.path).toBe('/b');
+  });
+  it('refuses a response that does not match the ops (count or kind) as a ProtocolError', () => {
+    expect(() => toReadResults(ops, [{ type: OpCode.getData, data: null, stat: emptyStat() }])).toThrow(
+      ProtocolError,
+    );
+    expect(() =>
+      toReadResults(ops, [
+        { type: OpCode.getChildren, children: [] },
+        { type: OpCode.getChildren, children: [] },
+      ]),
+    ).toThrow(ProtocolError);
   });
 });
