@@ -70,6 +70,9 @@ import {
 } from './transaction';
 import { openPersistentWatch, type WatchTable, watcherTypeOf } from './watch-manager';
 
+/** Rounds of making parents again when one vanished before the create under it (a reaped container). */
+const PARENT_RACE_ROUNDS_MAX = 5;
+
 /** Events of {@link ZooKitClient}. */
 export interface ClientEvents {
   /** The connection state changed. */
@@ -237,14 +240,19 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
         );
         if (found !== undefined) return found;
       }
-      try {
-        return await this.ops.createOnce(target, bytes, options, mode, withStat);
-      } catch (error) {
-        const parents =
-          options.creatingParentsIfNeeded === true || options.creatingParentContainersIfNeeded === true;
-        if (!(error instanceof NoNodeError) || !parents) throw error;
-        await ensureParents(this.ops.treePort(), target, options.creatingParentContainersIfNeeded === true);
-        return this.ops.createOnce(target, bytes, options, mode, withStat);
+      const parents =
+        options.creatingParentsIfNeeded === true || options.creatingParentContainersIfNeeded === true;
+      // A container parent can be reaped by the server (empty, and it had a child once) between
+      // its creation (or our finding it) and the create under it: make the parents again, a
+      // bounded number of times.
+      for (let round = 0; ; round++) {
+        try {
+          if (round > 0)
+            await ensureParents(this.ops.treePort(), target, options.creatingParentContainersIfNeeded === true);
+          return await this.ops.createOnce(target, bytes, options, mode, withStat);
+        } catch (error) {
+          if (!(error instanceof NoNodeError) || !parents || round >= PARENT_RACE_ROUNDS_MAX) throw error;
+        }
       }
     }, options.signal);
   }
