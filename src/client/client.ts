@@ -248,7 +248,11 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
       for (let round = 0; ; round++) {
         try {
           if (round > 0)
-            await ensureParents(this.ops.treePort(), target, options.creatingParentContainersIfNeeded === true);
+            await ensureParents(
+              this.ops.treePort(),
+              target,
+              options.creatingParentContainersIfNeeded === true,
+            );
           return await this.ops.createOnce(target, bytes, options, mode, withStat);
         } catch (error) {
           if (!(error instanceof NoNodeError) || !parents || round >= PARENT_RACE_ROUNDS_MAX) throw error;
