@@ -41,6 +41,13 @@ export interface DistributedQueueOptions<T> {
   serializer?: QueueSerializer<T>;
   /** Called with each item, one at a time, while the queue is started. */
   consumer?: (item: T) => Promise<void> | void;
+  /**
+   * Put each item exactly once even when a put's reply is lost and the client retries it
+   * (default false). Items are then named `_c_<uuid>-queue-<seq>`: zookit consumers order them
+   * by sequence as usual, Curator's consumers do not recognise them. Without it, the retry of a
+   * put whose reply was lost after it committed adds the item a second time.
+   */
+  protection?: boolean;
 }
 
 /** Events of {@link DistributedQueue}. */
@@ -67,7 +74,7 @@ export class DistributedQueue<T> extends EventEmitter<DistributedQueueEvents> {
     options: DistributedQueueOptions<T> = {},
   ) {
     super();
-    this.internals = new QueueInternals(client, path, QUEUE_ITEM_PREFIX);
+    this.internals = new QueueInternals(client, path, QUEUE_ITEM_PREFIX, options.protection ?? false);
     this.serializer = options.serializer ?? jsonQueueSerializer<T>();
     this.consumer = options.consumer;
   }

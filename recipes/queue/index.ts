@@ -8,4 +8,9 @@ export {
 } from './distributed-queue';
 export type { ClaimedItem, TakeOptions } from './queue-internals';
 export { orderItems, QUEUE_ITEM_PREFIX, SIMPLE_QUEUE_ITEM_PREFIX } from './queue-order';
-export { NoSuchElementError, QueueTimeoutError, SimpleDistributedQueue } from './simple-distributed-queue';
+export {
+  NoSuchElementError,
+  QueueTimeoutError,
+  SimpleDistributedQueue,
+  type SimpleDistributedQueueOptions,
+} from './simple-distributed-queue';

@@ -37,11 +37,14 @@ export class QueueInternals {
     private readonly client: ZooKitClient,
     readonly path: string,
     readonly prefix: string,
+    /** Protected item names (`_c_<uuid>-<prefix><seq>`): a put whose reply is lost is not repeated. */
+    readonly protection = false,
   ) {}
 
   /** Adds an item; returns its path. */
   put(data: Buffer): Promise<string> {
     return this.client.create(`${this.path}/${this.prefix}`, data, {
+      protection: this.protection,
       mode: CreateMode.PERSISTENT_SEQUENTIAL,
       creatingParentsIfNeeded: true,
     });

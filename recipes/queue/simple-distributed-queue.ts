@@ -31,6 +31,16 @@ export class QueueTimeoutError extends Error {
   }
 }
 
+/** Options of {@link SimpleDistributedQueue}. */
+export interface SimpleDistributedQueueOptions {
+  /**
+   * Offer each item exactly once even when an offer's reply is lost and the client retries it
+   * (default false). Items are then named `_c_<uuid>-qn-<seq>`, which Curator's and kazoo's
+   * simple queues do not recognise; without it a retried offer can add the item twice.
+   */
+  protection?: boolean;
+}
+
 /** A distributed byte queue. */
 export class SimpleDistributedQueue {
   private readonly internals: QueueInternals;
@@ -38,8 +48,9 @@ export class SimpleDistributedQueue {
   constructor(
     client: ZooKitClient,
     readonly path: string,
+    options: SimpleDistributedQueueOptions = {},
   ) {
-    this.internals = new QueueInternals(client, path, SIMPLE_QUEUE_ITEM_PREFIX);
+    this.internals = new QueueInternals(client, path, SIMPLE_QUEUE_ITEM_PREFIX, options.protection ?? false);
   }
 
   /** Adds an item; always true (the `Queue.offer` contract). */

@@ -54,6 +54,31 @@ for (const backend of dataBackends) {
       expect(await waiting).toBe('late');
     });
 
+    // Needs the bundled server's reply hook: a put that commits and whose reply is lost.
+    if (backend.name === 'zookit')
+      it('a put whose reply is lost: retried into a duplicate by default, put once with protection', async () => {
+        const faults = suite.server.faults;
+        if (faults === undefined) throw new Error('the bundled server has fault hooks');
+        const client = await startClient(suite.server, clients);
+        const counts: number[] = [];
+        for (const protection of [false, true]) {
+          const path = namespace(`queue-lost-put-${protection}`);
+          const queue = new DistributedQueue<string>(client, path, { protection });
+          queue.start();
+          closers.push(() => queue.close());
+          await queue.put('first');
+          faults.dropNextReply({ op: 'create', path: `${path}/` });
+          await queue.put('second'); // the reply is lost with the connection; the client retries
+          await queue.put('third');
+          counts.push((await client.getChildren(path)).length);
+          const taken = [];
+          for (let index = 0; index < counts.at(-1)!; index++)
+            taken.push(await queue.take({ timeoutMs: 5_000 }));
+          expect(taken.filter((item) => item !== 'second')).toEqual(['first', 'third']);
+        }
+        expect(counts).toEqual([4, 3]);
+      });
+
     it('SimpleDistributedQueue: offer, peek, element, poll, take, remove', async () => {
       const path = namespace('simple-queue');
       const client = await startClient(suite.server, clients);
