@@ -12,7 +12,6 @@
  * ```
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../../src/util/assert';
@@ -23,6 +22,7 @@ import type { ServerLogger, ZooKeeperServer } from '../runtime/zookeeper-server'
 import { MemoryDisk } from '../storage/memory-storage';
 import { openMemoryStorage } from '../storage/storage';
 import { Role } from '../zab/role';
+import { freeLoopbackPorts } from './free-ports';
 
 /** Options of {@link TestingCluster.start}. */
 export interface TestingClusterOptions {
@@ -96,7 +96,7 @@ export class TestingCluster implements AsyncDisposable {
     const observers = options.observers ?? 0;
     assert(voters >= 1 && observers >= 0, 'a cluster has at least one voter');
     const total = voters + observers;
-    const ports = await freePorts(total * 3);
+    const ports = await freeLoopbackPorts(total * 3);
     const specs: QuorumServerSpec[] = [];
     const states: MemberState[] = [];
     const inMemory = options.inMemory ?? true;
@@ -361,27 +361,6 @@ function prefixed(logger: ServerLogger | undefined, id: number): ServerLogger | 
 }
 
 /** `count` distinct free loopback ports (held open together so none repeats). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import('node:net').Server>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    assert(address !== null && typeof address === 'object', 'a TCP listener has an address');
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,41 +2,25 @@
  * Loopback helpers for the harness: free ports, four-letter words, TCP probes, and a
  * bounded poll.
  */
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeLoopbackPorts } from '../../server/testing/free-ports';
 
 /** The only address test servers listen on. */
 export const LOOPBACK = '127.0.0.1';
 /** Largest count of ports one {@link freePorts} call hands out. */
 const PORTS_MAX = 64;
 
-function listenOnAnyPort(): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: LOOPBACK, port: 0, exclusive: true }, () => resolve(server));
-  });
-}
-
 /**
- * `count` distinct free loopback ports. All are held open together before being released,
- * so the kernel cannot hand the same port out twice in one call.
+ * `count` distinct free loopback ports, picked outside the kernel's ephemeral range so no
+ * outgoing connection can take one before the test's server listens on it (see
+ * server/testing/free-ports.ts). All are held open together before being released.
  */
 export async function freePorts(count: number): Promise<number[]> {
   if (!Number.isInteger(count) || count < 1 || count > PORTS_MAX) {
     throw new RangeError(`port count must be 1..${PORTS_MAX}, got ${count}`);
   }
-  const servers: Server[] = [];
-  try {
-    for (let index = 0; index < count; index++) servers.push(await listenOnAnyPort());
-    return servers.map((server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('listening socket has no port');
-      return address.port;
-    });
-  } finally {
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  }
+  return freeLoopbackPorts(count);
 }
 
 /** One free loopback port. */
