@@ -435,6 +435,41 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
     );
   }
 
+  /**
+   * Dynamic reconfiguration (opcode 16, Apache ZooKeeper 3.5+ with `reconfigEnabled=true`,
+   * as a super user or with `skipACL`): add servers (`joining`: specs such as
+   * `server.4=host:2888:3888;2181`), remove them (`leaving`: ids), or replace the membership
+   * (`members`); `fromConfig` (the `mzxid` of a config read with `getConfig`) makes it
+   * conditional on the config not having moved on (`BadVersionError` otherwise). Resolves with the new config (as `getConfig` reads it).
+   * Not retried after a connection loss: a lost reply leaves the outcome unknown, so read the
+   * config before trying again. zookit's server answers `ReconfigDisabledError`.
+   */
+  reconfig(
+    change:
+      | { joining?: readonly string[]; leaving?: readonly (string | number)[]; fromConfig?: bigint }
+      | { members: readonly string[]; fromConfig?: bigint },
+  ): Promise<DataResult> {
+    const list = (items: readonly (string | number)[] | undefined): string | null =>
+      items === undefined || items.length === 0 ? null : items.map(String).join(',');
+    const request: records.ReconfigRequest =
+      'members' in change
+        ? {
+            joiningServers: null,
+            leavingServers: null,
+            newMembers: list(change.members),
+            curConfigId: change.fromConfig ?? -1n,
+          }
+        : {
+            joiningServers: list(change.joining),
+            leavingServers: list(change.leaving),
+            newMembers: null,
+            curConfigId: change.fromConfig ?? -1n,
+          };
+    if (request.joiningServers === null && request.leavingServers === null && request.newMembers === null)
+      return Promise.reject(new RangeError('reconfig needs joining, leaving or members'));
+    return this.ops.call(OpCode.reconfig, undefined, request, records.encodeReconfigRequest, readData);
+  }
+
   /** The ensemble's dynamic configuration (`/zookeeper/config`, read outside the chroot). */
   getConfig(options: ReadOptions<false | WatchCallback> = {}): Promise<DataResult> {
     const watcher = typeof options.watch === 'function' ? options.watch : undefined;

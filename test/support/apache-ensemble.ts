@@ -69,6 +69,12 @@ export interface ApacheEnsemble {
 export interface ApacheEnsembleOptions extends ApacheZooKeeperOptions {
   /** Members, 3 by default; odd counts make sense. */
   servers?: number;
+  /**
+   * Write each member's client port into the `server.N` lines (`;127.0.0.1:port`), as dynamic
+   * reconfiguration wants: a reconfig rewrites the membership from those lines, and a member
+   * whose line has no client port stops serving clients.
+   */
+  clientPortsInServerLines?: boolean;
 }
 
 interface Member {
@@ -80,13 +86,20 @@ interface Member {
   jvm: JvmServer;
 }
 
-function serverLines(members: readonly Omit<Member, 'jvm' | 'dataDir'>[]): string[] {
+function serverLines(members: readonly Omit<Member, 'jvm' | 'dataDir'>[], clientPorts: boolean): string[] {
   return members.map(
-    (member) => `server.${member.id}=${LOOPBACK}:${member.quorumPort}:${member.electionPort}`,
+    (member) =>
+      `server.${member.id}=${LOOPBACK}:${member.quorumPort}:${member.electionPort}` +
+      (clientPorts ? `;${LOOPBACK}:${member.clientPort}` : ''),
   );
 }
 
-async function planMembers(root: string, count: number, settings: JvmServerSettings): Promise<Member[]> {
+async function planMembers(
+  root: string,
+  count: number,
+  settings: JvmServerSettings,
+  clientPortsInLines: boolean,
+): Promise<Member[]> {
   const ports = await freePorts(count * 3);
   const javaPath = requireJava();
   const addresses = Array.from({ length: count }, (_, index) => ({
@@ -95,7 +108,7 @@ async function planMembers(root: string, count: number, settings: JvmServerSetti
     quorumPort: ports[index * 3 + 1] ?? 0,
     electionPort: ports[index * 3 + 2] ?? 0,
   }));
-  const lines = serverLines(addresses);
+  const lines = serverLines(addresses, clientPortsInLines);
   return addresses.map((address) => {
     const directory = join(root, `server-${address.id}`);
     const dataDir = join(directory, 'data');
@@ -195,7 +208,7 @@ export async function startApacheEnsemble(options: ApacheEnsembleOptions = {}): 
     return found;
   };
   try {
-    members = await planMembers(root, count, settings);
+    members = await planMembers(root, count, settings, options.clientPortsInServerLines ?? false);
     for (const each of members) await each.jvm.start(settings);
     await waitForQuorum(members, startTimeoutMs);
   } catch (error) {
