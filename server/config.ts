@@ -958,12 +958,14 @@ export function renderMembership(
     }
     return `${line}\n`;
   });
-  // Hierarchical quorums as Apache's QuorumHierarchical prints them: groups, then every weight.
+  // Hierarchical quorums as Apache's QuorumHierarchical prints them: each group's ids in
+  // ascending order, then every grouped server's weight by ascending id.
   const { quorumGroups, quorumWeights } = hierarchy;
   if (quorumGroups !== undefined) {
-    for (const [group, ids] of quorumGroups) lines.push(`group.${group}=${ids.join(':')}\n`);
-    for (const ids of quorumGroups.values())
-      for (const id of ids) lines.push(`weight.${id}=${quorumWeights?.get(id) ?? 1}\n`);
+    const ascending = (ids: readonly number[]) => [...ids].sort((a, b) => a - b);
+    for (const [group, ids] of quorumGroups) lines.push(`group.${group}=${ascending(ids).join(':')}\n`);
+    for (const id of ascending([...quorumGroups.values()].flat()))
+      lines.push(`weight.${id}=${quorumWeights?.get(id) ?? 1}\n`);
   }
   return `${lines.join('')}version=${version.toString(16)}`;
 }

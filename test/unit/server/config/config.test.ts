@@ -304,10 +304,10 @@ describe('hierarchical quorums (group.N / weight.N)', () => {
   const parse = (extra: string) => parseConfig(`${base}${extra}`, { myIdText: '1' });
 
   it('reads groups in group order and weights; the conf output lists them as Apache does', () => {
-    const { config } = parse('group.7=4:5\ngroup.1=1:2:3\nweight.1=2\nweight.5=0\n');
+    const { config } = parse('group.7=5:4\ngroup.1=1:2:3\nweight.1=2\nweight.5=0\n');
     expect([...(config.quorumGroups ?? [])]).toEqual([
       [1, [1, 2, 3]],
-      [7, [4, 5]],
+      [7, [5, 4]],
     ]);
     expect([...(config.quorumWeights ?? [])]).toEqual([
       [1, 2],
