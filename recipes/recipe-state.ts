@@ -134,8 +134,9 @@ export interface ConnectionStateSource {
 
 /**
  * An `AbortSignal` that fires with {@link OwnershipLostError} when the connection enters an
- * error state under `policy`, or when `abort(reason)` is called. `dispose()` stops listening
- * (always call it, or the listener stays on the client).
+ * error state under `policy`, or when `abort(reason)` is called. Once it fired it no longer
+ * listens to the client; `dispose()` stops listening without firing (call one of the two, or
+ * the listener stays on the client).
  */
 export class OwnershipSignal {
   private readonly controller = new AbortController();
@@ -158,13 +159,17 @@ export class OwnershipSignal {
     return this.controller.signal;
   }
 
-  /** Fires the signal (once; later calls keep the first reason). */
+  /**
+   * Fires the signal (once; later calls keep the first reason) and stops following connection
+   * states: nothing can fire it again.
+   */
   abort(reason: LossReason): void {
+    this.dispose();
     if (this.controller.signal.aborted) return;
     this.controller.abort(new OwnershipLostError(reason, this.path));
   }
 
-  /** Stops following connection states. Idempotent. */
+  /** Stops following connection states (`abort` does it too). Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

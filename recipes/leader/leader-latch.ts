@@ -286,7 +286,6 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
     assert(term !== undefined, 'only a leader loses leadership');
     this.term = undefined;
     term.ownership.abort(reason);
-    term.ownership.dispose();
     this.emit('notLeader');
   }
 

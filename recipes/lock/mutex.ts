@@ -170,7 +170,6 @@ export class ReentrantLock implements InterProcessLock {
       if (hold.count > 0) return;
       if (this.hold === hold) this.hold = undefined;
       hold.ownership.abort('released');
-      hold.ownership.dispose();
       await this.internals.release(hold.node);
     });
   }

@@ -178,7 +178,6 @@ export class InterProcessSemaphoreV2 implements InterProcessLock {
     );
     return new LockHandle(this.client, lease, ownership.signal, async () => {
       ownership.abort('released');
-      ownership.dispose();
       await this.internalLock.deleteNode(lease.path);
     });
   }

@@ -149,7 +149,6 @@ export class NameRegistry {
 
   private registration(name: string, owner: string, path: string, czxid: bigint): NameRegistration {
     const ownership = new OwnershipSignal(this.client, this.policy, path);
-    ownership.signal.addEventListener('abort', () => ownership.dispose(), { once: true });
     watchHeldNode(
       this.client,
       path,

@@ -35,7 +35,7 @@ describe('recipes: connection-state error policy', () => {
     expect(isErrorState(ConnectionStateErrorPolicy.session, 'CONNECTED')).toBe(false);
   });
 
-  it('an ownership signal fires once with the first error state and stops listening on dispose', () => {
+  it('an ownership signal fires once with the first error state and then stops listening', () => {
     const source = new EventEmitter<{ stateChanged: [string, string | undefined] }>();
     const ownership = new OwnershipSignal(source as never, 'session', '/lock');
     source.emit('stateChanged', 'SUSPENDED', 'CONNECTED');
@@ -45,11 +45,22 @@ describe('recipes: connection-state error policy', () => {
     const reason = ownership.signal.reason as OwnershipLostError;
     expect(reason).toBeInstanceOf(OwnershipLostError);
     expect(reason.reason).toBe('LOST');
+    // Fired: nothing can fire it again, so it no longer listens to the client.
+    expect(source.listenerCount('stateChanged')).toBe(0);
     ownership.abort('released');
     expect((ownership.signal.reason as OwnershipLostError).reason).toBe('LOST');
+    ownership.dispose();
+    expect(source.listenerCount('stateChanged')).toBe(0);
+  });
+
+  it('dispose stops listening without firing', () => {
+    const source = new EventEmitter<{ stateChanged: [string, string | undefined] }>();
+    const ownership = new OwnershipSignal(source as never, 'standard', '/lock');
     expect(source.listenerCount('stateChanged')).toBe(1);
     ownership.dispose();
     expect(source.listenerCount('stateChanged')).toBe(0);
+    source.emit('stateChanged', 'LOST', 'SUSPENDED');
+    expect(ownership.signal.aborted).toBe(false);
   });
 
   it('under standard a SUSPENDED fires the signal', () => {
