@@ -14,6 +14,7 @@
  * cron.start();
  * ```
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ZooKitClient } from '../../src/index';
 import type { OwnershipHandle } from '../lock/lock-handle';
 import type { ConnectionStateErrorPolicy } from '../recipe-state';
@@ -51,7 +52,8 @@ export class LeaderScheduledJob implements AsyncDisposable {
           } catch (error) {
             options.onError?.(error);
           }
-          await pauseUnlessAborted(options.intervalMs, signal);
+          // Ends early when the signal fires, and takes its timer with it.
+          await sleep(options.intervalMs, undefined, { signal }).catch(() => undefined);
         }
       },
     });
@@ -81,18 +83,4 @@ export class LeaderScheduledJob implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** Waits `ms`, or less if `signal` fires first; the timer never outlives the wait. */
-function pauseUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
