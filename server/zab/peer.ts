@@ -14,7 +14,7 @@
  */
 import { assert } from '../../src/util/assert';
 import type { PeerCore } from './core';
-import { FastLeaderElection, NO_VOTE } from './election';
+import { FastLeaderElection, isEmptyHistory, NO_VOTE } from './election';
 import { ProposalDroppedError } from './errors';
 import { Leader, type LearnerCounts } from './leader';
 import { Learner } from './learner';
@@ -435,11 +435,10 @@ export class Peer implements PeerCore {
   }
 
   private startElection(): void {
+    const own: Vote = { leader: this.config.id, zxid: this.log.lastZxid, peerEpoch: this.hard.currentEpoch };
     // A voter of weight 0 (hierarchical quorums) never leads: it proposes nobody, as an observer does.
-    const initial: Vote = canLead(this.config.membership, this.config.id)
-      ? { leader: this.config.id, zxid: this.log.lastZxid, peerEpoch: this.hard.currentEpoch }
-      : NO_VOTE;
-    const output = this.election.start(initial, this.log.lastZxid === 0n && this.hard.currentEpoch === 0);
+    const initial = canLead(this.config.membership, this.config.id) ? own : NO_VOTE;
+    const output = this.election.start(initial, isEmptyHistory(own));
     this.outbox.push(...output.send);
     if (output.decided !== undefined) this.decide(output.decided);
   }
