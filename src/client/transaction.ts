@@ -38,45 +38,59 @@ export interface TransactionPort {
   commitTransaction(ops: readonly TransactionOp[]): Promise<OperationResult[]>;
 }
 
-/** Builds and commits one transaction. Every method validates its path at once. */
-export class Transaction {
-  private readonly ops: TransactionOp[] = [];
+/** What the op builders share: the ops in order, each path validated as it is added, one commit. */
+abstract class OpBatch<Op extends { path: string }, Result> {
+  private readonly ops: Op[] = [];
   private committed = false;
-
-  constructor(private readonly port: TransactionPort) {}
 
   /** The ops added so far. */
   get size(): number {
     return this.ops.length;
   }
 
+  protected add(op: Op, sequential = false): this {
+    validatePath(op.path, sequential);
+    this.ops.push(op);
+    return this;
+  }
+
+  /** Sends the ops once; an empty batch sends nothing and returns `[]`. */
+  protected async commitOnce(send: (ops: readonly Op[]) => Promise<Result[]>): Promise<Result[]> {
+    assert(!this.committed, 'a builder commits once');
+    this.committed = true;
+    if (this.ops.length === 0) return [];
+    return send(this.ops);
+  }
+}
+
+/** Builds and commits one transaction. Every method validates its path at once. */
+export class Transaction extends OpBatch<TransactionOp, OperationResult> {
+  constructor(private readonly port: TransactionPort) {
+    super();
+  }
+
   /** Adds a create. */
   create(path: string, data: NodeData | null = null, options: TransactionCreateOptions = {}): this {
     const mode = options.mode ?? CreateMode.PERSISTENT;
-    validatePath(path, isSequential(mode));
-    this.ops.push({ type: 'create', path, data, mode, acl: options.acl, ttlMs: options.ttlMs });
-    return this;
+    return this.add(
+      { type: 'create', path, data, mode, acl: options.acl, ttlMs: options.ttlMs },
+      isSequential(mode),
+    );
   }
 
   /** Adds a setData (`version` -1, the default, matches any). */
   setData(path: string, data: NodeData | null, version = -1): this {
-    validatePath(path);
-    this.ops.push({ type: 'setData', path, data, version });
-    return this;
+    return this.add({ type: 'setData', path, data, version });
   }
 
   /** Adds a delete (`version` -1, the default, matches any). */
   delete(path: string, version = -1): this {
-    validatePath(path);
-    this.ops.push({ type: 'delete', path, version });
-    return this;
+    return this.add({ type: 'delete', path, version });
   }
 
   /** Adds a version check: the transaction fails unless `path` has this data version. */
   check(path: string, version: number): this {
-    validatePath(path);
-    this.ops.push({ type: 'check', path, version });
-    return this;
+    return this.add({ type: 'check', path, version });
   }
 
   /**
@@ -89,11 +103,8 @@ export class Transaction {
    * treating it as a failure. A commit that gives up after retries rejects with the
    * connection loss: its outcome is unknown as well.
    */
-  async commit(): Promise<OperationResult[]> {
-    assert(!this.committed, 'a transaction commits once');
-    this.committed = true;
-    if (this.ops.length === 0) return [];
-    return this.port.commitTransaction(this.ops);
+  commit(): Promise<OperationResult[]> {
+    return this.commitOnce((ops) => this.port.commitTransaction(ops));
   }
 }
 
@@ -201,40 +212,27 @@ export interface ReadTransactionPort {
  * one state of the server's tree (no write is applied between them). Unlike a transaction
  * nothing is all-or-nothing: a missing node fails its own op only. Leaves no watches.
  */
-export class ReadTransaction {
-  private readonly ops: ReadOp[] = [];
-  private committed = false;
-
-  constructor(private readonly port: ReadTransactionPort) {}
-
-  /** The ops added so far. */
-  get size(): number {
-    return this.ops.length;
+export class ReadTransaction extends OpBatch<ReadOp, ReadResult> {
+  constructor(private readonly port: ReadTransactionPort) {
+    super();
   }
 
   /** Adds a getData. */
   getData(path: string): this {
-    validatePath(path);
-    this.ops.push({ type: 'getData', path });
-    return this;
+    return this.add({ type: 'getData', path });
   }
 
   /** Adds a getChildren (names, unordered). */
   getChildren(path: string): this {
-    validatePath(path);
-    this.ops.push({ type: 'getChildren', path });
-    return this;
+    return this.add({ type: 'getChildren', path });
   }
 
   /**
    * Sends the reads: one result per op, in order. Retried on connection loss like any read
    * (and served by a read-only server). An empty batch sends nothing and returns `[]`.
    */
-  async commit(): Promise<ReadResult[]> {
-    assert(!this.committed, 'a read transaction commits once');
-    this.committed = true;
-    if (this.ops.length === 0) return [];
-    return this.port.commitReads(this.ops);
+  commit(): Promise<ReadResult[]> {
+    return this.commitOnce((ops) => this.port.commitReads(ops));
   }
 }
 
