@@ -651,9 +651,11 @@ function resolveQuorum(options: ServerConfigOptions): {
 }
 
 /**
- * Checks hierarchical quorums against the server lines (Apache's rules): only with an
- * ensemble; every participant in exactly one group, no observer or unknown id in one; weights
- * of participants only, and only with groups; some group of positive total weight.
+ * Checks hierarchical quorums against the server lines: only with an ensemble; every
+ * participant in exactly one group (Apache's rule), no observer or unknown id in one, weights
+ * of participants only and only with groups, some group of positive total weight (rules
+ * Apache does not check, starting with a broken quorum instead). quorum.ts asserts the same
+ * shape; here a mistake is a ConfigError naming the key.
  */
 function resolveHierarchy(
   options: ServerConfigOptions,

@@ -440,8 +440,8 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
    * as a super user or with `skipACL`): add servers (`joining`: specs such as
    * `server.4=host:2888:3888;2181`), remove them (`leaving`: ids), or replace the membership
    * (`members`); `fromConfig` (the `mzxid` of a config read with `getConfig`) makes it
-   * conditional on the config not having moved on (`BadVersionError` otherwise). Resolves with the new config (as `getConfig` reads it).
-   * Not retried after a connection loss: a lost reply leaves the outcome unknown, so read the
+   * conditional on the config not having moved on (`BadVersionError` otherwise). Resolves with
+   * the new config (as `getConfig` reads it). Not retried after a connection loss: a lost reply leaves the outcome unknown, so read the
    * config before trying again. zookit's server answers `ReconfigDisabledError`.
    */
   reconfig(
@@ -451,20 +451,13 @@ export class ZooKitClient extends TypedEventEmitter<ClientEvents> {
   ): Promise<DataResult> {
     const list = (items: readonly (string | number)[] | undefined): string | null =>
       items === undefined || items.length === 0 ? null : items.map(String).join(',');
-    const request: records.ReconfigRequest =
-      'members' in change
-        ? {
-            joiningServers: null,
-            leavingServers: null,
-            newMembers: list(change.members),
-            curConfigId: change.fromConfig ?? -1n,
-          }
-        : {
-            joiningServers: list(change.joining),
-            leavingServers: list(change.leaving),
-            newMembers: null,
-            curConfigId: change.fromConfig ?? -1n,
-          };
+    const whole = 'members' in change;
+    const request: records.ReconfigRequest = {
+      joiningServers: whole ? null : list(change.joining),
+      leavingServers: whole ? null : list(change.leaving),
+      newMembers: whole ? list(change.members) : null,
+      curConfigId: change.fromConfig ?? -1n,
+    };
     if (request.joiningServers === null && request.leavingServers === null && request.newMembers === null)
       return Promise.reject(new RangeError('reconfig needs joining, leaving or members'));
     return this.ops.call(OpCode.reconfig, undefined, request, records.encodeReconfigRequest, readData);
